@@ -1,0 +1,112 @@
+"""The ASGI app: `create_app()` wires settings, store, responder, actions and auth."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+
+from db import Store, make_engine
+from db.session import create_schema
+
+from .actions import ActionRegistry
+from .attachments import AttachmentFiles, load_secret
+from .context import Services
+from .responder import Responder
+from .routes import routes
+from .settings import Settings
+
+log = logging.getLogger("bridge")
+
+# The widget's custom header forces a preflight; these are the headers it sends.
+CORS_HEADERS = ["content-type", "authorization", "chatkit-frame-instance-id", "accept-language"]
+
+
+def default_actions() -> ActionRegistry:
+    """The registry with the todo app's actions."""
+    registry = ActionRegistry()
+    try:
+        from .agent.actions import register_todo_actions
+    except ImportError:
+        return registry
+    register_todo_actions(registry)
+    return registry
+
+
+def default_responder(settings: Settings) -> Responder:
+    """The Agents SDK responder (offline model when no API key is set)."""
+    from .agent import make_responder
+
+    return make_responder(settings)
+
+
+def default_authenticator() -> Any:
+    """The authenticator the environment configures (a local user when none is)."""
+    from .auth import AuthSettings, make_authenticator
+
+    return make_authenticator(AuthSettings.from_env())
+
+
+def default_limiter() -> Any:
+    """The per-user rate limiter the environment configures, or None."""
+    from .limits import RateLimiter
+
+    return RateLimiter.from_env()
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: AsyncEngine | None = None,
+    responder: Responder | None = None,
+    actions: ActionRegistry | None = None,
+    authenticator: Any = None,
+    limiter: Any = None,
+) -> Starlette:
+    """The bridge as an ASGI app; every part can be given instead of made from settings."""
+    settings = settings or Settings.from_env()
+    engine = engine or make_engine(settings.database_url)
+    store = Store(engine)
+    services = Services(
+        settings=settings,
+        store=store,
+        responder=responder or default_responder(settings),
+        actions=actions if actions is not None else default_actions(),
+        files=AttachmentFiles(
+            store,
+            storage=settings.attachment_storage,
+            folder=settings.data_dir / "attachments",
+            secret=load_secret(settings.data_dir, settings.extra.get("secret_key")),
+        ),
+        authenticator=authenticator or default_authenticator(),
+        limiter=limiter if limiter is not None else default_limiter(),
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await create_schema(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    middleware = []
+    if settings.cors_origins:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=list(settings.cors_origins),
+                allow_methods=["GET", "POST", "PUT", "OPTIONS"],
+                allow_headers=CORS_HEADERS,
+                max_age=600,
+            )
+        )
+    app = Starlette(routes=routes(settings.path), middleware=middleware, lifespan=lifespan)
+    app.state.services = services
+    return app

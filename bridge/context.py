@@ -1,0 +1,65 @@
+"""What a handler is given: the app's services and the request's user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+
+from db import Store
+
+from .responder import Responder, Turn
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .actions import ActionRegistry
+    from .attachments import AttachmentFiles
+
+
+@dataclass
+class Services:
+    """The app's long-lived parts, made once at start-up."""
+
+    settings: Settings
+    store: Store
+    responder: Responder
+    actions: ActionRegistry
+    files: AttachmentFiles
+    authenticator: Any
+    limiter: Any = None
+
+
+@dataclass
+class RequestContext:
+    """One request: who is asking, and everything a handler may use."""
+
+    user_id: str
+    services: Services
+    request: Request
+
+    @property
+    def store(self) -> Store:
+        """The store."""
+        return self.services.store
+
+    @property
+    def settings(self) -> Settings:
+        """The settings."""
+        return self.services.settings
+
+    def base_url(self) -> str:
+        """The bridge's absolute base URL, for URLs the widget fetches from another origin."""
+        if self.settings.public_url:
+            return self.settings.public_url.rstrip("/")
+        return str(self.request.base_url).rstrip("/")
+
+    def turn(self, **kwargs: Any) -> Turn:
+        """A Turn for the responder, for this request's user."""
+        return Turn(
+            user_id=self.user_id,
+            store=self.store,
+            settings=self.settings,
+            locale=self.request.headers.get("accept-language"),
+            **kwargs,
+        )

@@ -1,0 +1,127 @@
+"""Errors a request can end in, and the HTTP status each maps to.
+
+    BridgeError                      the base; carries `code`, `status`, a message
+    ├── BadRequest (ValueError)      400  malformed JSON, unknown type, bad params
+    │   └── NotConfigured            400  a feature this bridge is not set up for
+    ├── Unauthorized (PermissionError) 401  missing, expired or invalid token
+    ├── NotFoundError (LookupError)  404  unknown route or record (the store's NotFound too)
+    ├── Conflict                     409  the thread is busy with another stream
+    ├── PayloadTooLarge              413  body, upload or message past its limit
+    ├── RateLimited                  429  too many requests (with Retry-After)
+    ├── UpstreamError                502  a JSON op's call to OpenAI failed (never on streams)
+    └── Unavailable                  503  the database does not answer
+
+Before the first byte of a response these become `{"error": {"code", "message"}}` with the
+status. After a stream started nothing is raised to the client: the stream sends an `error`
+event and closes. A 5xx on a streaming op makes the widget resend the request up to five
+times, so every client mistake must map to a 4xx here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db import NotFound
+
+
+class BridgeError(Exception):
+    """Base of the errors that become a JSON error answer."""
+
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.details = details
+        self.headers: dict[str, str] = {}
+
+
+class BadRequest(BridgeError, ValueError):
+    """The request is malformed or names something impossible."""
+
+    status = 400
+    code = "bad_request"
+
+
+class NotConfigured(BadRequest):
+    """The request needs a feature this bridge is not configured for."""
+
+    code = "not_configured"
+
+
+class Unauthorized(BridgeError, PermissionError):
+    """No valid credentials."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class NotFoundError(BridgeError, LookupError):
+    """Nothing at that route or id (for this user)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(BridgeError):
+    """The thread is busy."""
+
+    status = 409
+    code = "thread_busy"
+
+
+class PayloadTooLarge(BridgeError):
+    """Something is past its size limit."""
+
+    status = 413
+    code = "payload_too_large"
+
+
+class RateLimited(BridgeError):
+    """Too many requests; `retry_after` seconds until the next is allowed."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.headers["Retry-After"] = str(retry_after)
+
+
+class UpstreamError(BridgeError):
+    """A service the bridge calls for a JSON op (transcription) failed."""
+
+    status = 502
+    code = "upstream_error"
+
+
+class Unavailable(BridgeError):
+    """The database does not answer."""
+
+    status = 503
+    code = "database_unavailable"
+
+
+def as_bridge_error(exc: Exception) -> BridgeError | None:
+    """The BridgeError an exception stands for, or None if it is a bug (a 500)."""
+    if isinstance(exc, BridgeError):
+        return exc
+    if isinstance(exc, NotFound):
+        return NotFoundError(str(exc), code=f"{exc.kind}_not_found")
+    return None
+
+
+class TurnFailed(Exception):
+    """A failure inside a started stream, reported in-band as an `error` event.
+
+    Raised by responders and action handlers; never becomes an HTTP status.
+    """
+
+    def __init__(self, message: str, *, allow_retry: bool = False, code: str = "custom") -> None:
+        super().__init__(message)
+        self.message = message
+        self.allow_retry = allow_retry
+        self.code = code

@@ -1,0 +1,1 @@
+"""One module per protocol area; each op is a short named function `(ctx, req) -> Response`."""

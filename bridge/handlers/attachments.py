@@ -1,0 +1,161 @@
+"""Attachments: attachments.create (two-phase), attachments.delete, and the upload and
+content routes. Bytes go to `AttachmentFiles` (disk or database)."""
+
+from __future__ import annotations
+
+import mimetypes
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import Response
+
+from schemas import (
+    Attachment,
+    AttachmentCreateParams,
+    AttachmentsCreateReq,
+    AttachmentsDeleteReq,
+    AttachmentUploadDescriptor,
+    FileAttachment,
+    ImageAttachment,
+    encode,
+)
+
+from ..context import RequestContext, Services
+from ..errors import BadRequest, NotFoundError, PayloadTooLarge
+from ..ids import new_id
+from .common import EMPTY_OBJECT, json_response
+
+UPLOAD_PATH = "/attachments/{attachment_id}/upload"
+CONTENT_PATH = "/attachments/{attachment_id}/content"
+
+
+async def create_attachment(ctx: RequestContext, req: AttachmentsCreateReq) -> Response:
+    """Register an attachment and answer it with an absolute upload URL on this bridge."""
+    attachment = _new_attachment(ctx, req.params, two_phase=True)
+    await ctx.store.add_attachment(
+        ctx.user_id, attachment, size=req.params.size, storage=ctx.services.files.storage
+    )
+    return json_response(encode(attachment))
+
+
+async def delete_attachment(ctx: RequestContext, req: AttachmentsDeleteReq) -> Response:
+    """Delete an attachment and its bytes."""
+    stored = await ctx.store.delete_attachment(ctx.user_id, req.params.attachment_id)
+    await ctx.services.files.remove(stored.attachment.id, stored.storage)
+    return json_response(EMPTY_OBJECT)
+
+
+async def direct_upload(ctx: RequestContext) -> Response:
+    """`POST <path>/attachments`: multipart field `file`; answers the attachment."""
+    upload = await _upload_field(ctx.request, ctx.settings.max_upload_bytes)
+    content = await upload.read()
+    params = AttachmentCreateParams(
+        name=upload.filename or "upload",
+        size=len(content),
+        mime_type=_mime(upload.content_type, upload.filename),
+    )
+    attachment = _new_attachment(ctx, params, two_phase=False)
+    await ctx.store.add_attachment(
+        ctx.user_id, attachment, size=len(content), storage=ctx.services.files.storage
+    )
+    await ctx.services.files.write(ctx.user_id, attachment.id, content)
+    return json_response(encode(attachment))
+
+
+async def receive_upload(services: Services, request: Request) -> Response:
+    """The two-phase upload URL: multipart POST (field `file`) or a raw PUT body."""
+    attachment_id = request.path_params["attachment_id"]
+    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "upload")
+    stored = await services.store.load_attachment(user_id, attachment_id)
+    limit = services.settings.max_upload_bytes
+    if request.method == "PUT":
+        from ..limits import read_body
+
+        content = await read_body(request, limit)
+    else:
+        content = await (await _upload_field(request, limit)).read()
+    if len(content) > limit:
+        raise PayloadTooLarge(_too_large(len(content), limit), code="upload_too_large")
+    await services.files.write(user_id, attachment_id, content)
+    answer = stored.attachment.model_copy(update={"upload_descriptor": None})
+    await services.store.save_attachment(user_id, answer)
+    return json_response(encode(answer))
+
+
+async def send_content(services: Services, request: Request) -> Response:
+    """An attachment's bytes, for its owner's signed URL (image previews in the widget)."""
+    attachment_id = request.path_params["attachment_id"]
+    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "content")
+    stored = await services.store.load_attachment(user_id, attachment_id)
+    content = await services.files.read(user_id, attachment_id)
+    if content is None:
+        raise NotFoundError(f"attachment {attachment_id!r} has no content yet")
+    return Response(
+        content,
+        media_type=stored.attachment.mime_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _new_attachment(
+    ctx: RequestContext, params: AttachmentCreateParams, *, two_phase: bool
+) -> Attachment:
+    limit = ctx.settings.max_upload_bytes
+    if params.size > limit:
+        raise PayloadTooLarge(_too_large(params.size, limit), code="upload_too_large")
+    name = params.name.strip()
+    if not name:
+        raise BadRequest("attachment name is empty", code="invalid_params")
+    attachment_id = new_id("atc")
+    files = ctx.services.files
+    base = ctx.base_url() + ctx.settings.path
+    descriptor = None
+    if two_phase:
+        token = files.sign(ctx.user_id, attachment_id, "upload")
+        descriptor = AttachmentUploadDescriptor(
+            url=f"{base}{UPLOAD_PATH.format(attachment_id=attachment_id)}?token={token}",
+            method="POST",
+        )
+    if params.mime_type.startswith("image/"):
+        token = files.sign(ctx.user_id, attachment_id, "content")
+        return ImageAttachment(
+            id=attachment_id,
+            name=name,
+            mime_type=params.mime_type,
+            upload_descriptor=descriptor,
+            preview_url=f"{base}{CONTENT_PATH.format(attachment_id=attachment_id)}?token={token}",
+        )
+    return FileAttachment(
+        id=attachment_id, name=name, mime_type=params.mime_type, upload_descriptor=descriptor
+    )
+
+
+async def _upload_field(request: Request, limit: int) -> UploadFile:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
+        raise PayloadTooLarge(_too_large(int(declared), limit), code="upload_too_large")
+    try:
+        form = await request.form(max_files=1, max_fields=10, max_part_size=limit + 1)
+    except Exception as exc:  # malformed multipart, or a part past max_part_size
+        raise BadRequest(
+            f"could not read the multipart upload: {exc}", code="invalid_upload"
+        ) from None
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile):
+        raise BadRequest(
+            "the upload needs a multipart file field named 'file'", code="invalid_upload"
+        )
+    if upload.size is not None and upload.size > limit:
+        raise PayloadTooLarge(_too_large(upload.size, limit), code="upload_too_large")
+    return upload
+
+
+def _mime(content_type: str | None, filename: str | None) -> str:
+    if content_type and content_type != "application/octet-stream":
+        return content_type
+    guessed, _ = mimetypes.guess_type(filename or "")
+    return guessed or "application/octet-stream"
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"the file is {size} bytes; the limit is {limit} bytes"

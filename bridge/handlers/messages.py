@@ -1,0 +1,206 @@
+"""Turns: create, add_user_message, retry_after_item, add_client_tool_output,
+add_structured_input. Each checks and authorises before the stream starts (4xx JSON), then
+hands the answer to the turn pipeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from starlette.responses import Response
+
+from schemas import (
+    ClientToolCallItem,
+    StructuredInputAnswer,
+    StructuredInputItem,
+    StructuredInputMultipleChoice,
+    StructuredInputSubmission,
+    Thread,
+    ThreadCreatedEvent,
+    ThreadItemReplacedEvent,
+    ThreadMetadata,
+    ThreadsAddClientToolOutputReq,
+    ThreadsAddStructuredInputReq,
+    ThreadsAddUserMessageReq,
+    ThreadsCreateReq,
+    ThreadsRetryAfterItemReq,
+    ThreadStreamEvent,
+    UserMessageInput,
+    UserMessageItem,
+    utcnow,
+)
+
+from ..context import RequestContext
+from ..errors import BadRequest, Conflict, PayloadTooLarge
+from ..ids import new_id
+from ..responder import Turn
+from .common import open_stream, take_lease
+
+PENDING_TOOL_LOOKBACK = 20
+
+
+async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
+    """A new thread from its first message: `thread.created` first, then the user echo."""
+    thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
+    item = await _user_item(ctx, thread.id, req.params.input)
+    await ctx.store.create_thread(ctx.user_id, thread)
+    lease = await take_lease(ctx, thread.id)
+    await _link_attachments(ctx, item)
+    created = ThreadCreatedEvent(thread=Thread(**thread.model_dump(exclude={"metadata"})))
+    turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
+    return open_stream(
+        ctx, thread, lease, _respond(ctx, turn), lead=[created], user_item=item, title_from=item
+    )
+
+
+async def add_user_message(ctx: RequestContext, req: ThreadsAddUserMessageReq) -> Response:
+    """A message for an existing thread, echoed, then answered."""
+    thread = await _open_thread(ctx, req.params.thread_id)
+    item = await _user_item(ctx, thread.id, req.params.input)
+    lease = await take_lease(ctx, thread.id)
+    await _link_attachments(ctx, item)
+    turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
+    return open_stream(ctx, thread, lease, _respond(ctx, turn), user_item=item, title_from=item)
+
+
+async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -> Response:
+    """Drop everything after a user message and answer it again (no echo)."""
+    thread = await _open_thread(ctx, req.params.thread_id)
+    item = await ctx.store.load_item(ctx.user_id, thread.id, req.params.item_id)
+    if not isinstance(item, UserMessageItem):
+        raise BadRequest(
+            f"item {item.id!r} is a {item.type}; retry needs a user message", code="invalid_params"
+        )
+    lease = await take_lease(ctx, thread.id)
+    turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
+
+    async def answer() -> AsyncIterator[ThreadStreamEvent]:
+        await ctx.store.delete_items_after(ctx.user_id, thread.id, item.id)
+        async for event in ctx.services.responder.respond(turn):
+            yield event
+
+    return open_stream(ctx, thread, lease, answer, title_from=item)
+
+
+async def add_client_tool_output(
+    ctx: RequestContext, req: ThreadsAddClientToolOutputReq
+) -> Response:
+    """Complete the latest pending client tool call with the page's result, then answer."""
+    thread = await _open_thread(ctx, req.params.thread_id)
+    recent = await ctx.store.load_items(ctx.user_id, thread.id, last=PENDING_TOOL_LOOKBACK)
+    pending = [
+        item for item in recent if isinstance(item, ClientToolCallItem) and item.status == "pending"
+    ]
+    if not pending:
+        raise BadRequest(
+            f"thread {thread.id!r} has no pending client tool call", code="no_pending_tool_call"
+        )
+    call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
+    lease = await take_lease(ctx, thread.id)
+    turn = ctx.turn(thread=thread)
+
+    async def answer() -> AsyncIterator[ThreadStreamEvent]:
+        await ctx.store.save_item(ctx.user_id, call)
+        for stale in pending[:-1]:  # an unanswered older call can never complete now
+            await ctx.store.delete_item(ctx.user_id, thread.id, stale.id)
+        async for event in ctx.services.responder.respond(turn):
+            yield event
+
+    return open_stream(ctx, thread, lease, answer)
+
+
+async def add_structured_input(ctx: RequestContext, req: ThreadsAddStructuredInputReq) -> Response:
+    """Record the answers (`thread.item.replaced`), then answer."""
+    thread = await _open_thread(ctx, req.params.thread_id)
+    item = await ctx.store.load_item(ctx.user_id, thread.id, req.params.item_id)
+    if not isinstance(item, StructuredInputItem):
+        raise BadRequest(
+            f"item {item.id!r} is a {item.type}, not a structured input", code="invalid_params"
+        )
+    if item.status != "pending":
+        raise Conflict(
+            f"structured input {item.id!r} was already {item.status}", code="already_answered"
+        )
+    answered = apply_submission(item, req.params.input)
+    lease = await take_lease(ctx, thread.id)
+    turn = ctx.turn(thread=thread)
+
+    async def answer() -> AsyncIterator[ThreadStreamEvent]:
+        yield ThreadItemReplacedEvent(item=answered)
+        async for event in ctx.services.responder.respond(turn):
+            yield event
+
+    return open_stream(ctx, thread, lease, answer)
+
+
+def apply_submission(
+    item: StructuredInputItem, submission: StructuredInputSubmission
+) -> StructuredInputItem:
+    """The item with each question answered or skipped; a single choice keeps one value."""
+    answered = item.model_copy(deep=True)
+    for question in answered.inputs:
+        given = submission.answers.get(question.id)
+        if submission.status == "skipped" or given is None or given.skipped or not given.values:
+            question.answer = StructuredInputAnswer(skipped=True)
+            continue
+        values = given.values
+        if isinstance(question, StructuredInputMultipleChoice) and not question.multiple:
+            values = values[:1]
+        question.answer = StructuredInputAnswer(values=values)
+    answered.status = submission.status
+    return answered
+
+
+def _respond(ctx: RequestContext, turn: Turn) -> Callable[[], AsyncIterator[ThreadStreamEvent]]:
+    def answer() -> AsyncIterator[ThreadStreamEvent]:
+        return ctx.services.responder.respond(turn)
+
+    return answer
+
+
+async def _open_thread(ctx: RequestContext, thread_id: str) -> ThreadMetadata:
+    thread = await ctx.store.load_thread(ctx.user_id, thread_id)
+    if thread.status.type != "active":
+        raise Conflict(f"thread {thread_id!r} is {thread.status.type}", code="thread_not_active")
+    return thread
+
+
+async def _user_item(
+    ctx: RequestContext, thread_id: str, given: UserMessageInput
+) -> UserMessageItem:
+    """The user message item, checked: not empty, within limits, attachments uploaded."""
+    text_chars = sum(len(part.text) for part in given.content)
+    if text_chars > ctx.settings.max_message_chars:
+        raise PayloadTooLarge(
+            f"message is {text_chars} characters; the limit is {ctx.settings.max_message_chars}",
+            code="message_too_long",
+        )
+    if not any(part.text.strip() for part in given.content) and not given.attachments:
+        raise BadRequest("the message is empty", code="empty_message")
+    attachments = []
+    for attachment_id in dict.fromkeys(given.attachments):
+        stored = await ctx.store.load_attachment(ctx.user_id, attachment_id)
+        if not stored.uploaded:
+            raise BadRequest(
+                f"attachment {attachment_id!r} has not been uploaded",
+                code="attachment_not_uploaded",
+            )
+        if stored.attachment.thread_id not in (None, thread_id):
+            raise BadRequest(
+                f"attachment {attachment_id!r} belongs to another thread", code="invalid_params"
+            )
+        attachments.append(stored.attachment.model_copy(update={"thread_id": thread_id}))
+    return UserMessageItem(
+        id=new_id("msg"),
+        thread_id=thread_id,
+        created_at=utcnow(),
+        content=given.content,
+        attachments=attachments,
+        quoted_text=given.quoted_text,
+        inference_options=given.inference_options,
+    )
+
+
+async def _link_attachments(ctx: RequestContext, item: UserMessageItem) -> None:
+    for attachment in item.attachments:
+        await ctx.store.save_attachment(ctx.user_id, attachment)

@@ -1,0 +1,50 @@
+"""The responder contract: what answers a turn, and what it is given.
+
+The turn pipeline (`bridge/turn.py`) owns persistence and the wire: a responder only yields
+ChatKit events. Items it finishes with `thread.item.done` are stored by the pipeline; an
+assistant message it added and did not finish is kept (if not empty) when the client stops.
+A responder reports failures by raising `TurnFailed`; anything else becomes a generic error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from db import Store
+from schemas import InferenceOptions, ThreadItem, ThreadMetadata, ThreadStreamEvent, UserMessageItem
+
+from .ids import new_id
+from .settings import Settings
+
+
+@dataclass
+class Turn:
+    """One answer to produce: the thread, who asks, and how to reach the store."""
+
+    user_id: str
+    thread: ThreadMetadata
+    store: Store
+    settings: Settings
+    input: UserMessageItem | None = None
+    """The message being answered; None when continuing (client tool output, structured input)."""
+    inference_options: InferenceOptions = field(default_factory=InferenceOptions)
+    locale: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh item id (`msg`, `cli`, `wf`, …): never reuse a provider's item id."""
+        return new_id(prefix)
+
+    async def history(self, last: int | None = None) -> list[ThreadItem]:
+        """The thread's items, hidden context included, oldest first (the input included)."""
+        return await self.store.load_items(self.user_id, self.thread.id, last=last)
+
+
+class Responder(Protocol):
+    """Anything that answers a turn with a stream of ChatKit events."""
+
+    def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        """Yield the answer's events; raise TurnFailed for a failure the user should see."""
+        ...

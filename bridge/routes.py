@@ -1,0 +1,121 @@
+"""HTTP routes: `POST /chatkit` and its upload routes, and `GET /healthz`.
+
+Every error before the first byte is mapped once, here, to a JSON 4xx; only a bug (or an
+unreachable database) is a 5xx.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from schemas import ErrorBody, ErrorDetail, encode
+
+from . import __version__
+from .context import RequestContext, Services
+from .decode import decode_request
+from .errors import BridgeError, Unavailable, as_bridge_error
+from .handlers import attachments
+from .limits import read_body
+from .router import ROUTES
+
+log = logging.getLogger("bridge.request")
+
+
+def error_response(error: BridgeError) -> Response:
+    """The JSON answer of an error: `{"error": {"code", "message"}}` with its status."""
+    body = ErrorBody(
+        error=ErrorDetail(code=error.code, message=error.message, details=error.details)
+    )
+    return Response(
+        encode(body), status_code=error.status, media_type="application/json", headers=error.headers
+    )
+
+
+def _map(exc: Exception) -> BridgeError | None:
+    mapped = as_bridge_error(exc)
+    if mapped is None and isinstance(exc, OperationalError | DBAPIError | ConnectionError):
+        mapped = Unavailable("the database is not answering; try again shortly")
+    return mapped
+
+
+def _guarded(
+    endpoint: Callable[[Services, Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    async def guarded(request: Request) -> Response:
+        services: Services = request.app.state.services
+        started = time.perf_counter()
+        try:
+            response = await endpoint(services, request)
+        except Exception as exc:
+            mapped = _map(exc)
+            if mapped is None:
+                log.exception("unhandled error on %s", request.url.path)
+                mapped = BridgeError("internal error; see the bridge's log")
+            elif mapped.status >= 500:
+                log.error("%s: %s", mapped.code, exc)
+            response = error_response(mapped)
+        log.debug(
+            "%s %s %s %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
+
+    return guarded
+
+
+async def _context(services: Services, request: Request) -> RequestContext:
+    principal = await services.authenticator.authenticate(request)
+    if services.limiter is not None:
+        services.limiter.check(principal.user_id)
+    return RequestContext(principal.user_id, services, request)
+
+
+async def chatkit(services: Services, request: Request) -> Response:
+    """The one ChatKit endpoint: read, authenticate, decode, dispatch."""
+    body = await read_body(request, services.settings.max_body_bytes)
+    ctx = await _context(services, request)
+    req = decode_request(body)
+    request.state.op = req.type
+    return await ROUTES[req.type](ctx, req)
+
+
+async def direct_upload(services: Services, request: Request) -> Response:
+    """Direct attachment upload (the widget's `direct` upload strategy)."""
+    return await attachments.direct_upload(await _context(services, request))
+
+
+async def healthz(services: Services, request: Request) -> Response:
+    """App and database state; 503 when the database does not answer."""
+    try:
+        await services.store.ping()
+    except Exception as exc:
+        return JSONResponse(
+            {"status": "degraded", "version": __version__, "database": f"error: {exc}"},
+            status_code=503,
+        )
+    return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
+
+
+def routes(path: str) -> list[Route]:
+    """The bridge's routes, with the ChatKit endpoint at `path`."""
+    return [
+        Route(path, _guarded(chatkit), methods=["POST"]),
+        Route(f"{path}/attachments", _guarded(direct_upload), methods=["POST"]),
+        Route(
+            path + attachments.UPLOAD_PATH,
+            _guarded(attachments.receive_upload),
+            methods=["POST", "PUT"],
+        ),
+        Route(path + attachments.CONTENT_PATH, _guarded(attachments.send_content), methods=["GET"]),
+        Route("/healthz", _guarded(healthz), methods=["GET"]),
+    ]

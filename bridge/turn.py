@@ -1,0 +1,252 @@
+"""The turn pipeline: everything a streaming op sends after the response started.
+
+It sends the lead events (`thread.created`, the user echo), `stream_options`, then the
+answer's events, storing each item when it is done. It never raises to the client: a failure
+becomes an `error` event and the body closes. When the client goes away it stops the answer,
+keeps a non-empty partial assistant message, and leaves a hidden note that the user stopped,
+so the next answer does not continue the old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+import anyio
+
+from db import Store
+from schemas import (
+    HIDDEN_ITEM_TYPES,
+    AssistantMessageContent,
+    AssistantMessageContentPartAdded,
+    AssistantMessageContentPartAnnotationAdded,
+    AssistantMessageContentPartDone,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    ErrorEvent,
+    SDKHiddenContextItem,
+    StreamOptions,
+    StreamOptionsEvent,
+    Thread,
+    ThreadItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemRemovedEvent,
+    ThreadItemReplacedEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    ThreadUpdatedEvent,
+    UserMessageItem,
+    WorkflowItem,
+    WorkflowTaskAdded,
+    WorkflowTaskUpdated,
+    utcnow,
+)
+
+from .errors import TurnFailed
+from .ids import new_id
+from .sse import frame
+
+log = logging.getLogger("bridge.turn")
+
+STOPPED_NOTE = (
+    "The user stopped the previous answer before it was finished. "
+    "Do not continue it; answer the next message on its own."
+)
+GENERIC_FAILURE = "Something went wrong while answering. Please try again."
+CLEANUP_SECONDS = 10.0
+
+
+@dataclass
+class Lease:
+    """The thread's stream lease: renewed while the stream runs, released when it ends."""
+
+    store: Store
+    thread_id: str
+    token: str
+    ttl: float
+    _renewer: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        """Begin renewing the lease in the background."""
+        if self._renewer is None:
+            self._renewer = asyncio.get_running_loop().create_task(self._renew())
+
+    async def _renew(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await self.store.renew_thread(self.thread_id, self.token, self.ttl)
+            except Exception:  # a failed renewal only shortens the lease
+                log.warning("could not renew the lease of thread %s", self.thread_id)
+
+    async def release(self) -> None:
+        """Stop renewing and give the lease back; safe to call twice."""
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
+        with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
+            await self.store.release_thread(self.thread_id, self.token)
+
+
+def auto_title(message: UserMessageItem, limit: int = 48) -> str | None:
+    """A short title from the first user message: its first words, cut at a word boundary."""
+    text = " ".join(
+        part.text for part in message.content if part.type == "input_text" and part.text.strip()
+    )
+    text = " ".join(text.split())
+    if not text:
+        return None
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(",.;:!?-") + "…"
+
+
+class _Pending:
+    """Items added but not done yet, kept current so a stop can save what was streamed."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, ThreadItem] = {}
+
+    def added(self, item: ThreadItem) -> None:
+        self.items[item.id] = item.model_copy(deep=True)
+
+    def finished(self, item_id: str) -> None:
+        self.items.pop(item_id, None)
+
+    def updated(self, event: ThreadItemUpdatedEvent) -> None:
+        item = self.items.get(event.item_id)
+        update = event.update
+        if isinstance(item, AssistantMessageItem):
+            while len(item.content) <= getattr(update, "content_index", -1):
+                item.content.append(AssistantMessageContent(text=""))
+            match update:
+                case AssistantMessageContentPartAdded() | AssistantMessageContentPartDone():
+                    item.content[update.content_index] = update.content.model_copy(deep=True)
+                case AssistantMessageContentPartTextDelta():
+                    item.content[update.content_index].text += update.delta
+                case AssistantMessageContentPartAnnotationAdded():
+                    item.content[update.content_index].annotations.append(update.annotation)
+        elif isinstance(item, WorkflowItem):
+            match update:
+                case WorkflowTaskAdded():
+                    item.workflow.tasks.append(update.task)
+                case WorkflowTaskUpdated() if update.task_index < len(item.workflow.tasks):
+                    item.workflow.tasks[update.task_index] = update.task
+
+    def keepable(self) -> list[ThreadItem]:
+        """Pending assistant messages with some text: what a stop keeps."""
+        return [
+            item
+            for item in self.items.values()
+            if isinstance(item, AssistantMessageItem)
+            and any(part.text.strip() for part in item.content)
+        ]
+
+
+async def run_turn(
+    *,
+    store: Store,
+    user_id: str,
+    thread: ThreadMetadata,
+    lease: Lease,
+    lead: Sequence[ThreadStreamEvent] = (),
+    user_item: UserMessageItem | None = None,
+    answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
+    title_from: UserMessageItem | None = None,
+) -> AsyncIterator[bytes]:
+    """The frames of one streaming op.
+
+    `lead` events go first (`thread.created`); then `user_item` is stored and echoed as
+    `thread.item.done` (the widget drops its optimistic copy unless the server echoes it).
+    """
+    lease.start()
+    pending = _Pending()
+    try:
+        for lead_event in lead:
+            yield frame(lead_event)
+        if user_item is not None:
+            await store.add_item(user_id, user_item)
+            yield frame(ThreadItemDoneEvent(item=user_item))
+        yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
+        try:
+            async for event in answer():
+                if await _persist(store, user_id, thread.id, event, pending):
+                    yield frame(event)
+        except asyncio.CancelledError:
+            raise
+        except TurnFailed as failure:
+            yield frame(
+                ErrorEvent(
+                    code=failure.code, message=failure.message, allow_retry=failure.allow_retry
+                )
+            )
+        except Exception:
+            log.exception("turn failed on thread %s", thread.id)
+            yield frame(ErrorEvent(code="stream.error", message=GENERIC_FAILURE, allow_retry=True))
+        updated = await _maybe_title(store, user_id, thread, title_from)
+        if updated is not None:
+            yield frame(updated)
+    except (asyncio.CancelledError, GeneratorExit):
+        with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
+            await _keep_after_stop(store, user_id, thread, pending)
+        raise
+    finally:
+        await lease.release()
+
+
+async def _persist(
+    store: Store, user_id: str, thread_id: str, event: ThreadStreamEvent, pending: _Pending
+) -> bool:
+    """Store what an event finishes; returns whether the client may see the event."""
+    match event:
+        case ThreadItemAddedEvent():
+            pending.added(event.item)
+        case ThreadItemUpdatedEvent():
+            pending.updated(event)
+        case ThreadItemDoneEvent():
+            await store.save_item(user_id, event.item)
+            pending.finished(event.item.id)
+            return event.item.type not in HIDDEN_ITEM_TYPES
+        case ThreadItemReplacedEvent():
+            await store.save_item(user_id, event.item)
+            pending.finished(event.item.id)
+        case ThreadItemRemovedEvent():
+            await store.delete_item(user_id, thread_id, event.item_id)
+            pending.finished(event.item_id)
+        case _:
+            pass
+    return True
+
+
+async def _keep_after_stop(
+    store: Store, user_id: str, thread: ThreadMetadata, pending: _Pending
+) -> None:
+    for item in pending.keepable():
+        await store.save_item(user_id, item)
+    await store.add_item(
+        user_id,
+        SDKHiddenContextItem(
+            id=new_id("hid"), thread_id=thread.id, created_at=utcnow(), content=STOPPED_NOTE
+        ),
+    )
+
+
+async def _maybe_title(
+    store: Store, user_id: str, thread: ThreadMetadata, title_from: UserMessageItem | None
+) -> ThreadUpdatedEvent | None:
+    if thread.title or title_from is None:
+        return None
+    title = auto_title(title_from)
+    if title is None:
+        return None
+    current = await store.load_thread(user_id, thread.id)
+    if current.title:  # renamed meanwhile: the user's title wins
+        return None
+    thread.title = title
+    await store.save_thread(user_id, thread)
+    return ThreadUpdatedEvent(thread=Thread(**thread.model_dump(exclude={"metadata"})))

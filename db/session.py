@@ -1,0 +1,60 @@
+"""The engine: database URLs as users paste them, turned into async SQLAlchemy engines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from .models import Base
+
+DEFAULT_URL = "sqlite:///./data/bridge.db"
+
+
+def connect_url(url: str) -> URL:
+    """Map a pasted URL (`postgres://…?sslmode=require`, `sqlite:///…`) to an async driver URL."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend == "postgresql":
+        # psycopg 3 hands libpq parameters such as sslmode and channel_binding through as is.
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    raise ValueError(
+        f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql"
+    )
+
+
+def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
+    """Create the engine; for a SQLite file, create its folder and turn on WAL and foreign keys."""
+    target = connect_url(url)
+    if target.get_backend_name() == "sqlite":
+        if target.database and target.database != ":memory:":
+            Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(target, **kwargs)
+        _tune_sqlite(engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return create_async_engine(target, **kwargs)
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=5000")
+        cur.close()
+
+
+async def create_schema(engine: AsyncEngine) -> None:
+    """Create missing tables (first start); versioned migrations are `python -m bridge migrate`."""
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)

@@ -1,0 +1,732 @@
+"""The Store: every read and write of threads, items, attachments, feedback and tasks.
+
+Every method takes the owner's `user_id` and puts it in the query itself, so another user's
+rows are exactly as absent as rows that do not exist. Reads of items return the stored wire
+JSON, which handlers send as is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schemas import (
+    HIDDEN_ITEM_TYPES,
+    Attachment,
+    ThreadItem,
+    ThreadMetadata,
+    encode,
+)
+
+from .models import AttachmentRow, FeedbackRow, ItemRow, TaskRow, ThreadRow
+
+Order = Literal["asc", "desc"]
+
+_item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
+_attachment_adapter: TypeAdapter[Attachment] = TypeAdapter(Attachment)
+
+threads = ThreadRow.__table__
+items = ItemRow.__table__
+attachments = AttachmentRow.__table__
+feedback = FeedbackRow.__table__
+tasks = TaskRow.__table__
+
+
+class NotFound(LookupError):
+    """Base of the store's not-found errors (a 404 to the client)."""
+
+    kind = "record"
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"{self.kind} {record_id!r} not found")
+        self.record_id = record_id
+
+
+class ThreadNotFound(NotFound):
+    """No such thread for this user."""
+
+    kind = "thread"
+
+
+class ItemNotFound(NotFound):
+    """No such item in this user's thread."""
+
+    kind = "item"
+
+
+class AttachmentNotFound(NotFound):
+    """No such attachment for this user."""
+
+    kind = "attachment"
+
+
+class TaskNotFound(NotFound):
+    """No such task for this user."""
+
+    kind = "task"
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    """A page of records as stored JSON strings, with the id to continue after."""
+
+    data: list[str]
+    has_more: bool
+    after: str | None
+
+    def to_json(self) -> bytes:
+        """The wire `Page` body, assembled from the stored JSON without re-encoding it."""
+        parts = ['{"data":[', ",".join(self.data), '],"has_more":']
+        parts.append("true" if self.has_more else "false")
+        if self.after is not None:
+            parts.append(',"after":')
+            parts.append(json.dumps(self.after))
+        parts.append("}")
+        return "".join(parts).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAttachment:
+    """An attachment's wire model and where its bytes are."""
+
+    attachment: Attachment
+    size: int
+    uploaded: bool
+    storage: str
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the bridge stores is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _thread_from_row(row: Any) -> ThreadMetadata:
+    return ThreadMetadata.model_validate(
+        {
+            "id": row.id,
+            "title": row.title,
+            "created_at": _aware(row.created_at),
+            "status": json.loads(row.status),
+        }
+    )
+
+
+def thread_json(thread: ThreadMetadata) -> str:
+    """A thread as the wire wants it in lists and events: metadata and an empty item page."""
+    body = thread.model_dump(mode="json", exclude_none=True, exclude={"metadata"})
+    body["items"] = {"data": [], "has_more": False}
+    return json.dumps(body, separators=(",", ":"))
+
+
+class Store:
+    """All persistence of the bridge, on one async engine (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    # ---- threads ----------------------------------------------------------------------------
+
+    async def create_thread(self, user_id: str, thread: ThreadMetadata) -> None:
+        """Insert a new thread."""
+        now = _now()
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(threads).values(
+                    id=thread.id,
+                    user_id=user_id,
+                    title=thread.title,
+                    status=encode(thread.status).decode(),
+                    created_at=thread.created_at,
+                    updated_at=now,
+                    meta="{}",
+                )
+            )
+
+    async def load_thread(self, user_id: str, thread_id: str) -> ThreadMetadata:
+        """A thread's metadata, or ThreadNotFound."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(
+                        threads.c.id, threads.c.title, threads.c.status, threads.c.created_at
+                    ).where(threads.c.id == thread_id, threads.c.user_id == user_id)
+                )
+            ).first()
+        if row is None:
+            raise ThreadNotFound(thread_id)
+        return _thread_from_row(row)
+
+    async def save_thread(self, user_id: str, thread: ThreadMetadata) -> None:
+        """Store a thread's title and status."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(threads)
+                .where(threads.c.id == thread.id, threads.c.user_id == user_id)
+                .values(
+                    title=thread.title,
+                    status=encode(thread.status).decode(),
+                    updated_at=_now(),
+                )
+            )
+        if result.rowcount == 0:
+            raise ThreadNotFound(thread.id)
+
+    async def list_threads(
+        self, user_id: str, *, limit: int, order: Order = "desc", after: str | None = None
+    ) -> ItemPage:
+        """A page of the user's threads, by creation order, as wire JSON."""
+        query = select(threads.c.id, threads.c.title, threads.c.status, threads.c.created_at).where(
+            threads.c.user_id == user_id
+        )
+        if after is not None:
+            anchor = (
+                select(threads.c.seq)
+                .where(threads.c.id == after, threads.c.user_id == user_id)
+                .scalar_subquery()
+            )
+            query = query.where(
+                threads.c.seq < anchor if order == "desc" else threads.c.seq > anchor
+            )
+        query = query.order_by(threads.c.seq.desc() if order == "desc" else threads.c.seq.asc())
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit + 1))).all()
+            if not rows and after is not None:
+                await self._require_thread(conn, user_id, after)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        data = [thread_json(_thread_from_row(row)) for row in rows]
+        return ItemPage(data, has_more, rows[-1].id if rows else None)
+
+    async def delete_thread(self, user_id: str, thread_id: str) -> list[StoredAttachment]:
+        """Delete a thread with its items, feedback and attachments; returns the attachments."""
+        async with self.engine.begin() as conn:
+            await self._require_thread(conn, user_id, thread_id)
+            rows = (
+                await conn.execute(
+                    select(attachments).where(
+                        attachments.c.thread_id == thread_id, attachments.c.user_id == user_id
+                    )
+                )
+            ).all()
+            await conn.execute(delete(feedback).where(feedback.c.thread_id == thread_id))
+            await conn.execute(delete(items).where(items.c.thread_id == thread_id))
+            await conn.execute(
+                delete(attachments).where(
+                    attachments.c.thread_id == thread_id, attachments.c.user_id == user_id
+                )
+            )
+            await conn.execute(
+                delete(threads).where(threads.c.id == thread_id, threads.c.user_id == user_id)
+            )
+        return [_stored_attachment(row) for row in rows]
+
+    async def load_thread_meta(self, user_id: str, thread_id: str) -> dict[str, Any]:
+        """The thread's private server state."""
+        async with self.engine.connect() as conn:
+            raw = (
+                await conn.execute(
+                    select(threads.c.meta).where(
+                        threads.c.id == thread_id, threads.c.user_id == user_id
+                    )
+                )
+            ).scalar_one_or_none()
+        if raw is None:
+            raise ThreadNotFound(thread_id)
+        value: dict[str, Any] = json.loads(raw)
+        return value
+
+    async def save_thread_meta(self, user_id: str, thread_id: str, meta: dict[str, Any]) -> None:
+        """Replace the thread's private server state."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(threads)
+                .where(threads.c.id == thread_id, threads.c.user_id == user_id)
+                .values(meta=json.dumps(meta))
+            )
+
+    async def _require_thread(self, conn: AsyncConnection, user_id: str, thread_id: str) -> None:
+        found = (
+            await conn.execute(
+                select(threads.c.seq).where(threads.c.id == thread_id, threads.c.user_id == user_id)
+            )
+        ).first()
+        if found is None:
+            raise ThreadNotFound(thread_id)
+
+    # ---- the busy lease ---------------------------------------------------------------------
+
+    async def acquire_thread(self, user_id: str, thread_id: str, token: str, ttl: float) -> bool:
+        """Take the thread's stream lease unless another live stream holds it.
+
+        The lease is a row update, so it works across workers and machines on PostgreSQL;
+        an expired lease (a crashed worker) is taken over.
+        """
+        now = _now()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(threads)
+                .where(
+                    threads.c.id == thread_id,
+                    threads.c.user_id == user_id,
+                    (threads.c.busy_token.is_(None)) | (threads.c.busy_until < now),
+                )
+                .values(busy_token=token, busy_until=now + timedelta(seconds=ttl))
+            )
+            if result.rowcount == 1:
+                return True
+            await self._require_thread(conn, user_id, thread_id)
+        return False
+
+    async def renew_thread(self, thread_id: str, token: str, ttl: float) -> None:
+        """Extend a lease this stream holds."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(threads)
+                .where(threads.c.id == thread_id, threads.c.busy_token == token)
+                .values(busy_until=_now() + timedelta(seconds=ttl))
+            )
+
+    async def release_thread(self, thread_id: str, token: str) -> None:
+        """Give the lease back (only if this stream still holds it)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(threads)
+                .where(threads.c.id == thread_id, threads.c.busy_token == token)
+                .values(busy_token=None, busy_until=None)
+            )
+
+    # ---- items ------------------------------------------------------------------------------
+
+    async def add_item(self, user_id: str, item: ThreadItem) -> None:
+        """Append an item (its wire JSON) to its thread."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(items).values(
+                    id=item.id,
+                    thread_id=item.thread_id,
+                    user_id=user_id,
+                    type=item.type,
+                    created_at=item.created_at,
+                    data=encode(item).decode(),
+                )
+            )
+
+    async def save_item(self, user_id: str, item: ThreadItem) -> None:
+        """Replace an item in place (keeping its position), or append it if it is new."""
+        data = encode(item).decode()
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(items)
+                .where(
+                    items.c.thread_id == item.thread_id,
+                    items.c.id == item.id,
+                    items.c.user_id == user_id,
+                )
+                .values(type=item.type, data=data)
+            )
+            if result.rowcount == 0:
+                await conn.execute(
+                    insert(items).values(
+                        id=item.id,
+                        thread_id=item.thread_id,
+                        user_id=user_id,
+                        type=item.type,
+                        created_at=item.created_at,
+                        data=data,
+                    )
+                )
+
+    async def load_item(self, user_id: str, thread_id: str, item_id: str) -> ThreadItem:
+        """One item, or ItemNotFound."""
+        async with self.engine.connect() as conn:
+            raw = (
+                await conn.execute(
+                    select(items.c.data).where(
+                        items.c.thread_id == thread_id,
+                        items.c.id == item_id,
+                        items.c.user_id == user_id,
+                    )
+                )
+            ).scalar_one_or_none()
+        if raw is None:
+            raise ItemNotFound(item_id)
+        return _item_adapter.validate_json(raw)
+
+    async def delete_item(self, user_id: str, thread_id: str, item_id: str) -> None:
+        """Remove one item (no error if it is already gone)."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(items).where(
+                    items.c.thread_id == thread_id,
+                    items.c.id == item_id,
+                    items.c.user_id == user_id,
+                )
+            )
+
+    async def delete_items_after(self, user_id: str, thread_id: str, item_id: str) -> list[str]:
+        """Remove every item after `item_id`; returns the removed ids, oldest first."""
+        async with self.engine.begin() as conn:
+            anchor = (
+                await conn.execute(
+                    select(items.c.seq).where(
+                        items.c.thread_id == thread_id,
+                        items.c.id == item_id,
+                        items.c.user_id == user_id,
+                    )
+                )
+            ).scalar_one_or_none()
+            if anchor is None:
+                raise ItemNotFound(item_id)
+            later = and_(items.c.thread_id == thread_id, items.c.seq > anchor)
+            removed = (
+                (await conn.execute(select(items.c.id).where(later).order_by(items.c.seq)))
+                .scalars()
+                .all()
+            )
+            await conn.execute(delete(items).where(later))
+            await conn.execute(
+                delete(feedback).where(
+                    feedback.c.thread_id == thread_id, feedback.c.item_id.in_(removed)
+                )
+            )
+        return list(removed)
+
+    async def list_items(
+        self,
+        user_id: str,
+        thread_id: str,
+        *,
+        limit: int,
+        order: Order = "asc",
+        after: str | None = None,
+    ) -> ItemPage:
+        """A page of the items a client may see, as stored JSON, in one query.
+
+        Hidden items are left out in SQL, so pages stay full. Only an empty page costs a
+        second query, to tell an unknown thread (404) from an empty one.
+        """
+        query = select(items.c.id, items.c.data).where(
+            items.c.thread_id == thread_id,
+            items.c.user_id == user_id,
+            items.c.type.not_in(HIDDEN_ITEM_TYPES),
+        )
+        if after is not None:
+            anchor = (
+                select(items.c.seq)
+                .where(items.c.thread_id == thread_id, items.c.id == after)
+                .scalar_subquery()
+            )
+            query = query.where(items.c.seq > anchor if order == "asc" else items.c.seq < anchor)
+        query = query.order_by(items.c.seq.asc() if order == "asc" else items.c.seq.desc())
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.limit(limit + 1))).all()
+            if not rows:
+                await self._require_thread(conn, user_id, thread_id)
+                if after is not None:
+                    await self._require_item(conn, user_id, thread_id, after)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        return ItemPage([row.data for row in rows], has_more, rows[-1].id if rows else None)
+
+    async def _require_item(
+        self, conn: AsyncConnection, user_id: str, thread_id: str, item_id: str
+    ) -> None:
+        found = (
+            await conn.execute(
+                select(items.c.seq).where(
+                    items.c.thread_id == thread_id,
+                    items.c.id == item_id,
+                    items.c.user_id == user_id,
+                )
+            )
+        ).first()
+        if found is None:
+            raise ItemNotFound(item_id)
+
+    async def load_items(
+        self, user_id: str, thread_id: str, *, last: int | None = None
+    ) -> list[ThreadItem]:
+        """The thread's items, hidden ones included, oldest first (the last `last` if given)."""
+        query = select(items.c.data).where(
+            items.c.thread_id == thread_id, items.c.user_id == user_id
+        )
+        if last is not None:
+            query = query.order_by(items.c.seq.desc()).limit(last)
+        else:
+            query = query.order_by(items.c.seq.asc())
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).scalars().all()
+        loaded = [_item_adapter.validate_json(raw) for raw in rows]
+        if last is not None:
+            loaded.reverse()
+        return loaded
+
+    # ---- attachments ------------------------------------------------------------------------
+
+    async def add_attachment(
+        self, user_id: str, attachment: Attachment, *, size: int, storage: str
+    ) -> None:
+        """Register an attachment whose bytes have not arrived yet."""
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                insert(attachments).values(
+                    id=attachment.id,
+                    user_id=user_id,
+                    thread_id=attachment.thread_id,
+                    name=attachment.name,
+                    mime_type=attachment.mime_type,
+                    size=size,
+                    uploaded=False,
+                    storage=storage,
+                    created_at=_now(),
+                    data=encode(attachment).decode(),
+                )
+            )
+
+    async def load_attachment(self, user_id: str, attachment_id: str) -> StoredAttachment:
+        """An attachment, or AttachmentNotFound."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(attachments).where(
+                        attachments.c.id == attachment_id, attachments.c.user_id == user_id
+                    )
+                )
+            ).first()
+        if row is None:
+            raise AttachmentNotFound(attachment_id)
+        return _stored_attachment(row)
+
+    async def save_attachment(
+        self,
+        user_id: str,
+        attachment: Attachment,
+        *,
+        size: int | None = None,
+        uploaded: bool | None = None,
+        content: bytes | None = None,
+    ) -> None:
+        """Update an attachment's wire JSON and thread, and optionally its size, state, bytes."""
+        values: dict[str, Any] = {
+            "data": encode(attachment).decode(),
+            "thread_id": attachment.thread_id,
+        }
+        if size is not None:
+            values["size"] = size
+        if uploaded is not None:
+            values["uploaded"] = uploaded
+        if content is not None:
+            values["content"] = content
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(attachments)
+                .where(attachments.c.id == attachment.id, attachments.c.user_id == user_id)
+                .values(**values)
+            )
+        if result.rowcount == 0:
+            raise AttachmentNotFound(attachment.id)
+
+    async def load_attachment_content(self, user_id: str, attachment_id: str) -> bytes | None:
+        """The bytes of an attachment stored in the database."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(attachments.c.content).where(
+                        attachments.c.id == attachment_id, attachments.c.user_id == user_id
+                    )
+                )
+            ).first()
+        if row is None:
+            raise AttachmentNotFound(attachment_id)
+        content: bytes | None = row.content
+        return content
+
+    async def delete_attachment(self, user_id: str, attachment_id: str) -> StoredAttachment:
+        """Remove an attachment's record; returns it so its file can be removed."""
+        async with self.engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    select(attachments).where(
+                        attachments.c.id == attachment_id, attachments.c.user_id == user_id
+                    )
+                )
+            ).first()
+            if row is None:
+                raise AttachmentNotFound(attachment_id)
+            await conn.execute(delete(attachments).where(attachments.c.id == attachment_id))
+        return _stored_attachment(row)
+
+    # ---- feedback ---------------------------------------------------------------------------
+
+    async def add_feedback(
+        self, user_id: str, thread_id: str, item_ids: Sequence[str], kind: str
+    ) -> None:
+        """Record feedback on items of the user's thread (the latest kind wins)."""
+        async with self.engine.begin() as conn:
+            await self._require_thread(conn, user_id, thread_id)
+            known = set(
+                (
+                    await conn.execute(
+                        select(items.c.id).where(
+                            items.c.thread_id == thread_id,
+                            items.c.id.in_(list(item_ids)),
+                            items.c.type.not_in(HIDDEN_ITEM_TYPES),
+                        )
+                    )
+                ).scalars()
+            )
+            missing = [item_id for item_id in item_ids if item_id not in known]
+            if missing:
+                raise ItemNotFound(missing[0])
+            await conn.execute(
+                delete(feedback).where(
+                    feedback.c.thread_id == thread_id, feedback.c.item_id.in_(list(item_ids))
+                )
+            )
+            now = _now()
+            for item_id in dict.fromkeys(item_ids):
+                await conn.execute(
+                    insert(feedback).values(
+                        user_id=user_id,
+                        thread_id=thread_id,
+                        item_id=item_id,
+                        kind=kind,
+                        created_at=now,
+                    )
+                )
+
+    async def load_feedback(self, user_id: str, thread_id: str) -> dict[str, str]:
+        """The feedback on a thread's items: item id to kind."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(feedback.c.item_id, feedback.c.kind).where(
+                        feedback.c.thread_id == thread_id, feedback.c.user_id == user_id
+                    )
+                )
+            ).all()
+        return {row.item_id: row.kind for row in rows}
+
+    # ---- tasks ------------------------------------------------------------------------------
+
+    async def add_task(
+        self,
+        user_id: str,
+        title: str,
+        description: str | None = None,
+        due_date: date | None = None,
+    ) -> dict[str, Any]:
+        """Create a task numbered after the user's highest number."""
+        for _attempt in range(5):
+            now = _now()
+            try:
+                async with self.engine.begin() as conn:
+                    top = (
+                        await conn.execute(
+                            select(func.coalesce(func.max(tasks.c.number), 0)).where(
+                                tasks.c.user_id == user_id
+                            )
+                        )
+                    ).scalar_one()
+                    await conn.execute(
+                        insert(tasks).values(
+                            user_id=user_id,
+                            number=top + 1,
+                            title=title,
+                            description=description,
+                            due_date=due_date,
+                            completed=False,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                return await self.load_task(user_id, top + 1)
+            except IntegrityError:
+                continue  # another request took the number; take the next one
+        raise RuntimeError("could not number the task")
+
+    async def load_task(self, user_id: str, number: int) -> dict[str, Any]:
+        """One task, or TaskNotFound."""
+        async with self.engine.connect() as conn:
+            row = (
+                await conn.execute(
+                    select(tasks).where(tasks.c.user_id == user_id, tasks.c.number == number)
+                )
+            ).first()
+        if row is None:
+            raise TaskNotFound(str(number))
+        return _task_dict(row)
+
+    async def list_tasks(self, user_id: str, completed: bool | None = None) -> list[dict[str, Any]]:
+        """The user's tasks in number order, optionally only (not) completed ones."""
+        query = select(tasks).where(tasks.c.user_id == user_id)
+        if completed is not None:
+            query = query.where(tasks.c.completed == completed)
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query.order_by(tasks.c.number))).all()
+        return [_task_dict(row) for row in rows]
+
+    async def update_task(self, user_id: str, number: int, **changes: Any) -> dict[str, Any]:
+        """Change a task's fields (title, description, due_date, completed)."""
+        allowed = {"title", "description", "due_date", "completed"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"cannot change {sorted(unknown)}")
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(tasks)
+                .where(tasks.c.user_id == user_id, tasks.c.number == number)
+                .values(**changes, updated_at=_now())
+            )
+        if result.rowcount == 0:
+            raise TaskNotFound(str(number))
+        return await self.load_task(user_id, number)
+
+    async def delete_task(self, user_id: str, number: int) -> dict[str, Any]:
+        """Delete a task; returns what it was."""
+        task = await self.load_task(user_id, number)
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(tasks).where(tasks.c.user_id == user_id, tasks.c.number == number)
+            )
+        return task
+
+    # ---- health -----------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Raise if the database does not answer."""
+        async with self.engine.connect() as conn:
+            await conn.execute(select(1))
+
+
+def _stored_attachment(row: Any) -> StoredAttachment:
+    return StoredAttachment(
+        attachment=_attachment_adapter.validate_json(row.data),
+        size=row.size,
+        uploaded=row.uploaded,
+        storage=row.storage,
+    )
+
+
+def _task_dict(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.number,
+        "title": row.title,
+        "description": row.description,
+        "due_date": row.due_date.isoformat() if row.due_date else None,
+        "completed": row.completed,
+        "created_at": _aware(row.created_at).isoformat(),
+        "updated_at": _aware(row.updated_at).isoformat(),
+    }
