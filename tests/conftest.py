@@ -1,0 +1,125 @@
+"""Fixtures every test package shares: databases (SQLite and PostgreSQL), the app factory.
+
+PostgreSQL: `TEST_DATABASE_URL` (default the local `postgresql://postgres@127.0.0.1:5432/test`).
+Each test gets its own schema, so concurrent runs never see each other's rows. Without a
+reachable PostgreSQL the PostgreSQL variants skip with the reason, except in CI
+(`CI` or `TEST_REQUIRE_POSTGRES` set), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bridge.app import create_app
+from bridge.settings import Settings
+
+from .fakes import ScriptedResponder
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = bool(os.environ.get("TEST_REQUIRE_POSTGRES") or os.environ.get("CI"))
+
+_pg_state: dict[str, Any] = {}
+
+
+def _pg_reason() -> str | None:
+    """None if PostgreSQL answers, else why not (checked once per run)."""
+    if "reason" not in _pg_state:
+        import psycopg
+
+        try:
+            with psycopg.connect(PG_URL, connect_timeout=3) as conn:
+                conn.execute("select 1")
+            _pg_state["reason"] = None
+        except Exception as exc:
+            _pg_state["reason"] = f"PostgreSQL at {PG_URL} is not reachable: {exc}".strip()
+    reason: str | None = _pg_state["reason"]
+    return reason
+
+
+def require_postgres() -> None:
+    """Skip (or, in CI, fail) when PostgreSQL is not there."""
+    reason = _pg_reason()
+    if reason is None:
+        return
+    if REQUIRE_PG:
+        pytest.fail(f"{reason} (CI requires PostgreSQL)")
+    pytest.skip(reason)
+
+
+async def _pg_schema_url() -> tuple[str, Callable[[], Any]]:
+    import psycopg
+
+    schema = "t_" + secrets.token_hex(6)
+    async with await psycopg.AsyncConnection.connect(PG_URL, autocommit=True) as conn:
+        await conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+
+    async def drop() -> None:
+        async with await psycopg.AsyncConnection.connect(PG_URL, autocommit=True) as conn:
+            await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    return url, drop
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database URL: a SQLite file, or a PostgreSQL schema of its own."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/bridge.db"
+        return
+    require_postgres()
+    url, drop = await _pg_schema_url()
+    try:
+        yield url
+    finally:
+        await drop()
+
+
+@pytest.fixture
+async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+    """`await make_app(responder=…, **settings)`: a started app on the test's database."""
+    started: list[Any] = []
+
+    async def factory(**kwargs: Any) -> Starlette:
+        parts = {
+            k: kwargs.pop(k)
+            for k in ("responder", "actions", "authenticator", "limiter", "engine")
+            if k in kwargs
+        }
+        parts.setdefault("responder", ScriptedResponder())
+        kwargs.setdefault("database_url", db_url)
+        kwargs.setdefault("data_dir", tmp_path / "data")
+        settings = Settings.from_env(**kwargs)
+        app = create_app(settings, **parts)
+        lifespan = app.router.lifespan_context(app)
+        await lifespan.__aenter__()
+        started.append(lifespan)
+        return app
+
+    yield factory
+    for lifespan in reversed(started):
+        await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., Any]) -> Starlette:
+    """The bridge with the scripted responder, on the test's database."""
+    built: Starlette = await make_app()
+    return built
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client bound to `app` in process (ASGITransport buffers whole bodies)."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        yield http
