@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
 
 from db import Store, make_engine
 from db.session import create_schema
@@ -18,6 +19,7 @@ from db.session import create_schema
 from .actions import ActionRegistry
 from .attachments import AttachmentFiles, load_secret
 from .context import Services
+from .mcp import MCP_PATH, MCPEndpoint
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
@@ -88,11 +90,14 @@ def create_app(
         limiter=limiter if limiter is not None else default_limiter(),
     )
 
+    mcp = MCPEndpoint(services)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await create_schema(engine)
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             await engine.dispose()
 
@@ -107,6 +112,10 @@ def create_app(
                 max_age=600,
             )
         )
-    app = Starlette(routes=routes(settings.path), middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=[*routes(settings.path), Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"])],
+        middleware=middleware,
+        lifespan=lifespan,
+    )
     app.state.services = services
     return app

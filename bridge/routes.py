@@ -24,6 +24,7 @@ from .errors import BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
 from .limits import read_body
 from .router import ROUTES
+from .tasks_api import task_routes
 
 log = logging.getLogger("bridge.request")
 
@@ -118,4 +119,5 @@ def routes(path: str) -> list[Route]:
         ),
         Route(path + attachments.CONTENT_PATH, _guarded(attachments.send_content), methods=["GET"]),
         Route("/healthz", _guarded(healthz), methods=["GET"]),
+        *task_routes(_guarded),
     ]

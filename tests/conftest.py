@@ -8,6 +8,7 @@ reachable PostgreSQL the PostgreSQL variants skip with the reason, except in CI
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -84,6 +85,34 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         await drop()
 
 
+class RunningLifespan:
+    """An app's lifespan entered and exited in one task of its own (task groups need that)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self._stop = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        async with self.app.router.lifespan_context(self.app):
+            self._ready.set()
+            await self._stop.wait()
+
+    async def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+        ready = asyncio.get_running_loop().create_task(self._ready.wait())
+        await asyncio.wait({self._task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if self._task.done():
+            ready.cancel()
+            self._task.result()  # raises the start-up error
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
+
+
 @pytest.fixture
 async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """`await make_app(responder=…, **settings)`: a started app on the test's database."""
@@ -100,14 +129,14 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
         kwargs.setdefault("data_dir", tmp_path / "data")
         settings = Settings.from_env(**kwargs)
         app = create_app(settings, **parts)
-        lifespan = app.router.lifespan_context(app)
-        await lifespan.__aenter__()
-        started.append(lifespan)
+        running = RunningLifespan(app)
+        await running.start()
+        started.append(running)
         return app
 
     yield factory
-    for lifespan in reversed(started):
-        await lifespan.__aexit__(None, None, None)
+    for running in reversed(started):
+        await running.stop()
 
 
 @pytest.fixture
