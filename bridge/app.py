@@ -18,6 +18,13 @@ from db.session import create_schema
 
 from .actions import ActionRegistry
 from .attachments import AttachmentFiles, load_secret
+from .auth import (
+    Authenticator,
+    AuthSettings,
+    make_authenticator,
+    session_endpoint,
+    session_refresh_endpoint,
+)
 from .context import Services
 from .mcp import MCP_PATH, MCPEndpoint
 from .responder import Responder
@@ -48,13 +55,6 @@ def default_responder(settings: Settings) -> Responder:
     return make_responder(settings)
 
 
-def default_authenticator() -> Any:
-    """The authenticator the environment configures (a local user when none is)."""
-    from .auth import AuthSettings, make_authenticator
-
-    return make_authenticator(AuthSettings.from_env())
-
-
 def default_limiter() -> Any:
     """The per-user rate limiter the environment configures, or None."""
     from .limits import RateLimiter
@@ -68,11 +68,14 @@ def create_app(
     engine: AsyncEngine | None = None,
     responder: Responder | None = None,
     actions: ActionRegistry | None = None,
-    authenticator: Any = None,
+    authenticator: Authenticator | None = None,
+    auth_settings: AuthSettings | None = None,
     limiter: Any = None,
 ) -> Starlette:
     """The bridge as an ASGI app; every part can be given instead of made from settings."""
     settings = settings or Settings.from_env()
+    auth_settings = auth_settings or AuthSettings.from_env()
+    authenticator = authenticator or make_authenticator(auth_settings)
     engine = engine or make_engine(settings.database_url)
     store = Store(engine)
     services = Services(
@@ -86,7 +89,7 @@ def create_app(
             folder=settings.data_dir / "attachments",
             secret=load_secret(settings.data_dir, settings.extra.get("secret_key")),
         ),
-        authenticator=authenticator or default_authenticator(),
+        authenticator=authenticator,
         limiter=limiter if limiter is not None else default_limiter(),
     )
 
@@ -113,7 +116,20 @@ def create_app(
             )
         )
     app = Starlette(
-        routes=[*routes(settings.path), Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"])],
+        routes=[
+            *routes(settings.path),
+            Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"]),
+            Route(
+                f"{settings.path}/session",
+                session_endpoint(authenticator, auth_settings),
+                methods=["POST"],
+            ),
+            Route(
+                f"{settings.path}/session/refresh",
+                session_refresh_endpoint(auth_settings),
+                methods=["POST"],
+            ),
+        ],
         middleware=middleware,
         lifespan=lifespan,
     )

@@ -83,9 +83,9 @@ async def _context(services: Services, request: Request) -> RequestContext:
 
 async def chatkit(services: Services, request: Request) -> Response:
     """The one ChatKit endpoint: read, authenticate, decode, dispatch."""
-    body = await read_body(request, services.settings.max_body_bytes)
+    # Authenticate first, so an anonymous client cannot make the bridge buffer a body.
     ctx = await _context(services, request)
-    req = decode_request(body)
+    req = decode_request(await read_body(request, services.settings.max_body_bytes))
     request.state.op = req.type
     return await ROUTES[req.type](ctx, req)
 
