@@ -7,10 +7,10 @@ unreachable database) is a 5xx.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,6 +23,7 @@ from .decode import decode_request
 from .errors import BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
 from .limits import read_body
+from .logs import RequestLog
 from .router import ROUTES
 from .tasks_api import task_routes
 
@@ -51,7 +52,8 @@ def _guarded(
 ) -> Callable[[Request], Awaitable[Response]]:
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
-        started = time.perf_counter()
+        record = RequestLog(request.method, request.url.path)
+        request.state.log = record
         try:
             response = await endpoint(services, request)
         except Exception as exc:
@@ -61,14 +63,11 @@ def _guarded(
                 mapped = BridgeError("internal error; see the bridge's log")
             elif mapped.status >= 500:
                 log.error("%s: %s", mapped.code, exc)
+            record.error = f"{mapped.code}: {mapped.message}"
             response = error_response(mapped)
-        log.debug(
-            "%s %s %s %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
+        record.status = response.status_code
+        if not isinstance(response, EventSourceResponse):
+            record.emit()  # a stream's line is written when the stream ends
         return response
 
     return guarded
@@ -76,6 +75,7 @@ def _guarded(
 
 async def _context(services: Services, request: Request) -> RequestContext:
     principal = await services.authenticator.authenticate(request)
+    request.state.log.user = principal.user_id
     if services.limiter is not None:
         services.limiter.check(principal.user_id)
     return RequestContext(principal.user_id, services, request)
@@ -86,7 +86,10 @@ async def chatkit(services: Services, request: Request) -> Response:
     # Authenticate first, so an anonymous client cannot make the bridge buffer a body.
     ctx = await _context(services, request)
     req = decode_request(await read_body(request, services.settings.max_body_bytes))
-    request.state.op = req.type
+    request.state.log.op = req.type
+    thread_id = getattr(req.params, "thread_id", None)
+    if isinstance(thread_id, str):
+        request.state.log.thread = thread_id
     return await ROUTES[req.type](ctx, req)
 
 

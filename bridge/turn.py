@@ -48,6 +48,7 @@ from schemas import (
 
 from .errors import TurnFailed
 from .ids import new_id
+from .logs import RequestLog
 from .sse import frame
 
 log = logging.getLogger("bridge.turn")
@@ -158,6 +159,7 @@ async def run_turn(
     user_item: UserMessageItem | None = None,
     answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
     title_from: UserMessageItem | None = None,
+    record: RequestLog | None = None,
 ) -> AsyncIterator[bytes]:
     """The frames of one streaming op.
 
@@ -166,32 +168,42 @@ async def run_turn(
     """
     lease.start()
     pending = _Pending()
+    stats = record or RequestLog("", "")
+    stats.events, stats.outcome = 0, "completed"
     try:
         for lead_event in lead:
+            stats.events += 1
             yield frame(lead_event)
         if user_item is not None:
             await store.add_item(user_id, user_item)
+            stats.events += 1
             yield frame(ThreadItemDoneEvent(item=user_item))
+        stats.events += 1
         yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
         try:
             async for event in answer():
                 if await _persist(store, user_id, thread.id, event, pending):
+                    stats.events += 1
                     yield frame(event)
         except asyncio.CancelledError:
             raise
         except TurnFailed as failure:
+            stats.outcome, stats.error = "error", failure.message
             yield frame(
                 ErrorEvent(
                     code=failure.code, message=failure.message, allow_retry=failure.allow_retry
                 )
             )
-        except Exception:
+        except Exception as exc:
             log.exception("turn failed on thread %s", thread.id)
+            stats.outcome, stats.error = "error", f"{type(exc).__name__}: {exc}"
             yield frame(ErrorEvent(code="stream.error", message=GENERIC_FAILURE, allow_retry=True))
         updated = await _maybe_title(store, user_id, thread, title_from)
         if updated is not None:
+            stats.events += 1
             yield frame(updated)
     except (asyncio.CancelledError, GeneratorExit):
+        stats.outcome = "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await _keep_after_stop(store, user_id, thread, pending)
         raise

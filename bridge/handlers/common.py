@@ -11,6 +11,7 @@ from schemas import ThreadMetadata, ThreadStreamEvent, UserMessageItem
 from ..context import RequestContext
 from ..errors import BadRequest, Conflict
 from ..ids import new_id
+from ..logs import RequestLog
 from ..sse import stream_response
 from ..turn import Lease, run_turn
 
@@ -51,6 +52,9 @@ def open_stream(
     title_from: UserMessageItem | None = None,
 ) -> Response:
     """The SSE response of a turn; the lease is released however the response ends."""
+    record: RequestLog | None = getattr(ctx.request.state, "log", None)
+    if record is not None:
+        record.thread = thread.id
     frames = run_turn(
         store=ctx.store,
         user_id=ctx.user_id,
@@ -60,5 +64,12 @@ def open_stream(
         user_item=user_item,
         answer=answer,
         title_from=title_from,
+        record=record,
     )
-    return stream_response(frames, keepalive=ctx.settings.keepalive_seconds, on_close=lease.release)
+
+    async def on_close() -> None:
+        await lease.release()
+        if record is not None:
+            record.emit()
+
+    return stream_response(frames, keepalive=ctx.settings.keepalive_seconds, on_close=on_close)

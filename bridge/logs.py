@@ -1,0 +1,98 @@
+"""Logging: one structured line per request (and per error with its cause).
+
+`BRIDGE_LOG_FORMAT=json` writes JSON lines; the default writes `key=value` pairs. The level
+comes from `--log-level` or `BRIDGE_LOG_LEVEL`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger("bridge.request")
+
+
+@dataclass
+class RequestLog:
+    """What the request line says; streams fill in `events` and `outcome` as they go."""
+
+    method: str
+    path: str
+    started: float = field(default_factory=time.perf_counter)
+    op: str | None = None
+    user: str | None = None
+    thread: str | None = None
+    status: int | None = None
+    events: int | None = None
+    outcome: str | None = None
+    error: str | None = None
+    done: bool = False
+
+    def emit(self) -> None:
+        """Write the line once."""
+        if self.done:
+            return
+        self.done = True
+        fields = {
+            "method": self.method,
+            "path": self.path,
+            "op": self.op,
+            "user": self.user,
+            "thread": self.thread,
+            "status": self.status,
+            "ms": round((time.perf_counter() - self.started) * 1000, 1),
+            "events": self.events,
+            "outcome": self.outcome,
+            "error": self.error,
+        }
+        level = (
+            logging.WARNING
+            if (self.status or 0) >= 500 or self.outcome == "error"
+            else logging.INFO
+        )
+        log.log(
+            level, "request", extra={"fields": {k: v for k, v in fields.items() if v is not None}}
+        )
+
+
+class _Formatter(logging.Formatter):
+    def __init__(self, as_json: bool) -> None:
+        super().__init__()
+        self.as_json = as_json
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        fields.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            fields["exc"] = self.formatException(record.exc_info)
+        if self.as_json:
+            return json.dumps(fields, default=str)
+        parts = []
+        for key, value in fields.items():
+            text = str(value)
+            if " " in text or "=" in text or '"' in text or not text:
+                text = json.dumps(text)
+            parts.append(f"{key}={text}")
+        return " ".join(parts)
+
+
+def configure(level: str | None = None, fmt: str | None = None) -> None:
+    """Send the bridge's logs to stderr in the chosen format and level."""
+    level = (level or os.environ.get("BRIDGE_LOG_LEVEL") or "info").upper()
+    fmt = fmt or os.environ.get("BRIDGE_LOG_FORMAT") or "text"
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter(as_json=fmt == "json"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level, logging.INFO))
