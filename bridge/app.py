@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from db import Store, make_engine
-from db.session import create_schema
+from db.migrations import prepare_schema
 
 from .actions import ActionRegistry
 from .attachments import AttachmentFiles, load_secret
@@ -25,6 +25,7 @@ from .auth import (
     session_endpoint,
     session_refresh_endpoint,
 )
+from .console import console_routes
 from .context import Services
 from .mcp import MCP_PATH, MCPEndpoint
 from .responder import Responder
@@ -97,7 +98,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await create_schema(engine)
+        app.state.schema = await prepare_schema(engine)
         try:
             async with mcp.running():
                 yield
@@ -129,6 +130,7 @@ def create_app(
                 session_refresh_endpoint(auth_settings),
                 methods=["POST"],
             ),
+            *console_routes(settings),
         ],
         middleware=middleware,
         lifespan=lifespan,
