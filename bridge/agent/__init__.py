@@ -1,0 +1,23 @@
+"""The agent: answers turns with openai-agents, offline or on an OpenAI-compatible model."""
+
+from .models import ModelCatalog, model_failure
+from .offline import OfflineModel
+from .responder import AgentFactory, AgentResponder, make_responder, todo_agent
+from .stream import TASKS_CHANGED
+from .tools import TODO_TOOLS, TaskContext
+from .widgets import COMPLETE_ACTION, task_list_widget
+
+__all__ = [
+    "COMPLETE_ACTION",
+    "TASKS_CHANGED",
+    "TODO_TOOLS",
+    "AgentFactory",
+    "AgentResponder",
+    "ModelCatalog",
+    "OfflineModel",
+    "TaskContext",
+    "make_responder",
+    "model_failure",
+    "task_list_widget",
+    "todo_agent",
+]

@@ -1,0 +1,146 @@
+"""Thread items in, model input out: what the agent is told about the conversation so far.
+
+Everything becomes Responses-style input items, which both the Responses and the Chat
+Completions models accept. Hidden context (such as "the user stopped the previous answer")
+goes in as a bracketed user-side note, the form every OpenAI-compatible server takes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, assert_never, cast
+
+from agents import TResponseInputItem
+
+from schemas import (
+    AssistantMessageItem,
+    Attachment,
+    ClientToolCallItem,
+    EndOfTurnItem,
+    GeneratedImageItem,
+    HiddenContextItem,
+    SDKHiddenContextItem,
+    StructuredInputItem,
+    TaskItem,
+    ThreadItem,
+    UserMessageItem,
+    UserMessageTagContent,
+    UserMessageTextContent,
+    WidgetItem,
+    WorkflowItem,
+)
+
+InputPart = dict[str, Any]
+AttachmentReader = Callable[[Attachment], Awaitable[list[InputPart] | None]]
+"""Turns an attachment into input content parts (`input_image`, `input_text`, `input_file`).
+
+The hook for attachment bytes: return None to fall back to describing it by name and type.
+"""
+
+
+async def build_input(
+    items: Sequence[ThreadItem], *, read_attachment: AttachmentReader | None = None
+) -> list[TResponseInputItem]:
+    """The model input for a thread's items, oldest first."""
+    out: list[TResponseInputItem] = []
+    for item in items:
+        match item:
+            case UserMessageItem():
+                out.append(await _user_message(item, read_attachment))
+            case AssistantMessageItem():
+                text = "".join(part.text for part in item.content)
+                if text:
+                    out.append(_message("assistant", text))
+            case ClientToolCallItem():
+                # A pending call has no output yet; the model would answer it again.
+                if item.status == "completed":
+                    out.extend(_client_tool_call(item))
+            case WidgetItem():
+                shown = item.copy_text or f"a {item.widget.get('type', 'widget')} widget"
+                out.append(_message("assistant", f"[Shown to the user: {shown}]"))
+            case StructuredInputItem():
+                answered = _structured_answers(item)
+                if answered:
+                    out.append(_message("user", answered))
+            case SDKHiddenContextItem():
+                out.append(_message("user", f"[Context: {item.content}]"))
+            case HiddenContextItem():
+                content = (
+                    item.content if isinstance(item.content, str) else json.dumps(item.content)
+                )
+                out.append(_message("user", f"[Context: {content}]"))
+            case WorkflowItem() | TaskItem() | GeneratedImageItem() | EndOfTurnItem():
+                # Reasoning and progress shown to the user: nothing the model needs again.
+                pass
+            case _:
+                assert_never(item)
+    return out
+
+
+def _message(role: str, text: str) -> TResponseInputItem:
+    # Plain string content: the Chat Completions converter rejects `output_text` parts in input.
+    return cast(TResponseInputItem, {"role": role, "content": text})
+
+
+async def _user_message(
+    item: UserMessageItem, read_attachment: AttachmentReader | None
+) -> TResponseInputItem:
+    text = ""
+    tags: list[UserMessageTagContent] = []
+    for piece in item.content:
+        match piece:
+            case UserMessageTextContent():
+                text += piece.text
+            case UserMessageTagContent():
+                text += f"@{piece.text}"
+                tags.append(piece)
+            case _:
+                assert_never(piece)
+    notes: list[str] = []
+    if item.quoted_text:
+        quoted = "\n".join(f"> {line}" for line in item.quoted_text.splitlines())
+        notes.append(f"The user is replying to this quote:\n{quoted}")
+    for tag in tags:
+        data = f": {json.dumps(tag.data, ensure_ascii=False)}" if tag.data else ""
+        notes.append(f"@{tag.text} refers to {tag.group or 'item'} {tag.id}{data}")
+    parts: list[InputPart] = []
+    for attachment in item.attachments:
+        loaded = await read_attachment(attachment) if read_attachment else None
+        if loaded is None:
+            notes.append(
+                f"Attached {attachment.type} “{attachment.name}” ({attachment.mime_type}), "
+                "not readable here."
+            )
+        else:
+            parts.extend(loaded)
+    body = "\n\n".join([*notes, text]) if notes else text
+    content: list[InputPart] = [{"type": "input_text", "text": body}, *parts]
+    message: dict[str, Any] = {"role": "user", "content": content}
+    return cast(TResponseInputItem, message)
+
+
+def _client_tool_call(item: ClientToolCallItem) -> list[TResponseInputItem]:
+    return [
+        {
+            "type": "function_call",
+            "call_id": item.call_id,
+            "name": item.name,
+            "arguments": json.dumps(item.arguments),
+        },
+        {
+            "type": "function_call_output",
+            "call_id": item.call_id,
+            "output": item.output if isinstance(item.output, str) else json.dumps(item.output),
+        },
+    ]
+
+
+def _structured_answers(item: StructuredInputItem) -> str:
+    lines = []
+    for question in item.inputs:
+        if question.answer is None:
+            continue
+        answer = "(skipped)" if question.answer.skipped else ", ".join(question.answer.values)
+        lines.append(f"Q: {question.question}\nA: {answer}")
+    return "The user answered:\n" + "\n".join(lines) if lines else ""

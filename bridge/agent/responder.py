@@ -1,0 +1,145 @@
+"""AgentResponder: answers a turn by running an openai-agents Agent and streaming ChatKit events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from datetime import date
+from typing import Any, cast
+
+from agents import (
+    Agent,
+    InputGuardrailTripwireTriggered,
+    ModelSettings,
+    OutputGuardrailTripwireTriggered,
+    RunConfig,
+    Runner,
+    StreamEvent,
+)
+from agents.models.interface import Model
+from openai import AsyncOpenAI
+
+from schemas import ThreadStreamEvent
+
+from ..errors import TurnFailed
+from ..responder import Turn
+from ..settings import Settings
+from .history import AttachmentReader, build_input
+from .models import ModelCatalog, model_failure
+from .stream import TurnEvents
+from .tools import TODO_TOOLS, TaskContext
+
+AgentFactory = Callable[[Turn], Agent[TaskContext]]
+"""Builds the agent for a turn; its model and tool choice are set by the responder."""
+
+INSTRUCTIONS = """\
+You are a helpful assistant inside a chat widget. You keep the user's todo list with your
+tools: add, list, find, complete, update and delete tasks. Tasks are known by their number.
+When the user names a task by its words, call find_tasks to learn its number first. When the
+user asks what is on the list, call list_tasks: the user sees the tasks as a list with
+buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}."""
+
+
+def todo_agent(turn: Turn) -> Agent[TaskContext]:
+    """The default agent: a todo assistant with the task tools."""
+    return Agent[TaskContext](
+        name="Assistant",
+        instructions=INSTRUCTIONS.format(today=date.today().isoformat()),
+        tools=list(TODO_TOOLS),
+    )
+
+
+class AgentResponder:
+    """A Responder that runs an Agent with `Runner.run_streamed` for every turn."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        agent: AgentFactory = todo_agent,
+        model: Model | None = None,
+        client: AsyncOpenAI | None = None,
+        read_attachment: AttachmentReader | None = None,
+        max_turns: int = 10,
+    ) -> None:
+        self.settings = settings
+        self.catalog = ModelCatalog(settings, client=client)
+        self.agent = agent
+        self.model = model
+        """A fixed model for every turn (tests, custom setups); None picks from the catalog."""
+        self.read_attachment = read_attachment
+        self.max_turns = max_turns
+
+    def _model(self, turn: Turn) -> Model:
+        if self.model is not None:
+            self.catalog.name_for(turn.inference_options.model)
+            return self.model
+        return self.catalog.get(turn.inference_options.model)
+
+    def _agent(self, turn: Turn) -> Agent[TaskContext]:
+        agent = self.agent(turn)
+        changes: dict[str, Any] = {"model": self._model(turn)}
+        choice = turn.inference_options.tool_choice
+        if choice is not None:
+            names = {tool.name for tool in agent.tools}
+            if choice.id not in names:
+                raise TurnFailed(
+                    f"The tool “{choice.id}” is not available here.", code="tool_not_allowed"
+                )
+            changes["model_settings"] = agent.model_settings.resolve(
+                ModelSettings(tool_choice=choice.id)
+            )
+        return agent.clone(**changes)
+
+    def _tracing_disabled(self) -> bool:
+        # Traces go to OpenAI: never from the offline model or another provider's server.
+        return self.model is not None or self.catalog.offline or bool(self.settings.openai_base_url)
+
+    async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
+        """Run the agent on the thread's history and yield the answer as ChatKit events."""
+        agent = self._agent(turn)
+        history = await turn.history(last=turn.settings.history_items)
+        agent_input = await build_input(history, read_attachment=self.read_attachment)
+        context = TaskContext(store=turn.store, user_id=turn.user_id)
+        result = Runner.run_streamed(
+            agent,
+            agent_input,
+            context=context,
+            max_turns=self.max_turns,
+            run_config=RunConfig(
+                tracing_disabled=self._tracing_disabled(),
+                workflow_name="ChatKit turn",
+                group_id=turn.thread.id,
+            ),
+        )
+        events = TurnEvents(turn, context)
+        stream = aiter(result.stream_events())
+        try:
+            async for event in stream:
+                for out in events.convert(event):
+                    yield out
+            for out in events.finish():
+                yield out
+        except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
+            for out in events.removals():
+                yield out
+            raise TurnFailed(
+                "The assistant can't help with that request.", code="guardrail"
+            ) from exc
+        except TurnFailed:
+            raise
+        except Exception as exc:
+            failure = model_failure(exc)
+            if failure is None:
+                raise
+            raise failure from exc
+        finally:
+            # The client went away (CancelledError, GeneratorExit) or the run failed: stop the
+            # model stream and pending tools now, or they go on without anyone listening.
+            if not result.is_complete:
+                result.cancel()
+            await cast(AsyncGenerator[StreamEvent, None], stream).aclose()
+
+
+def make_responder(settings: Settings) -> AgentResponder:
+    """The responder the app uses: the todo agent on the configured (or offline) model."""
+    return AgentResponder(settings)
