@@ -3,6 +3,7 @@ and the MCP server alike. Every call is scoped to one user."""
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -72,7 +73,7 @@ class TaskService:
         """One task."""
         return await self.store.load_task(self.user_id, task_id)
 
-    async def find(self, text: str) -> list[dict[str, Any]]:
+    async def find(self, text: str) -> builtins.list[dict[str, Any]]:
         """Tasks whose title or description contains every word of `text`."""
         words = text.lower().split()
         if not words:

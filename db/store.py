@@ -11,10 +11,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Table, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -33,11 +33,11 @@ Order = Literal["asc", "desc"]
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _attachment_adapter: TypeAdapter[Attachment] = TypeAdapter(Attachment)
 
-threads = ThreadRow.__table__
-items = ItemRow.__table__
-attachments = AttachmentRow.__table__
-feedback = FeedbackRow.__table__
-tasks = TaskRow.__table__
+threads = cast(Table, ThreadRow.__table__)
+items = cast(Table, ItemRow.__table__)
+attachments = cast(Table, AttachmentRow.__table__)
+feedback = cast(Table, FeedbackRow.__table__)
+tasks = cast(Table, TaskRow.__table__)
 
 
 class NotFound(LookupError):

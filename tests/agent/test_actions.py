@@ -1,4 +1,4 @@
-"""The task list's Complete button, through HTTP: the task is done and the widget redrawn in place."""
+"""The task list's Complete button over HTTP: the task is done, the widget redrawn in place."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Migrations: they build exactly the models' schema, and start-up knows when a database is behind."""
+"""Migrations build exactly the models' schema; start-up knows when a database is behind."""
 
 from __future__ import annotations
 
