@@ -88,7 +88,7 @@ def create_app(
             store,
             storage=settings.attachment_storage,
             folder=settings.data_dir / "attachments",
-            secret=load_secret(settings.data_dir, settings.extra.get("secret_key")),
+            secret=load_secret(settings.data_dir, settings.secret_key),
         ),
         authenticator=authenticator,
         limiter=limiter if limiter is not None else default_limiter(),

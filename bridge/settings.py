@@ -60,13 +60,13 @@ class Settings:
     max_upload_bytes: int = 20_000_000
     max_message_chars: int = 20_000
     attachment_storage: str = "disk"
+    secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
     lease_seconds: float = 60.0
     history_items: int = 60
     # Auth and browsers (see bridge/auth.py)
     cors_origins: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -89,6 +89,7 @@ class Settings:
             "max_upload_bytes": _int("BRIDGE_MAX_UPLOAD_BYTES", 20_000_000),
             "max_message_chars": _int("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
             "attachment_storage": _str("BRIDGE_ATTACHMENT_STORAGE", "disk"),
+            "secret_key": _str("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
             "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
