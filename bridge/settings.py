@@ -64,6 +64,7 @@ class Settings:
     # Streams
     keepalive_seconds: float = 15.0
     lease_seconds: float = 60.0
+    shutdown_grace_seconds: float = 5.0
     history_items: int = 60
     # Auth and browsers (see bridge/auth.py)
     cors_origins: tuple[str, ...] = ()
@@ -92,6 +93,7 @@ class Settings:
             "secret_key": _str("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
             "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),
+            "shutdown_grace_seconds": _float("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
             "cors_origins": _list("CORS_ORIGINS"),
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 
+import anyio
 from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.background import BackgroundTask
@@ -31,11 +32,14 @@ def stream_response(
     *,
     keepalive: float,
     on_close: Callable[[], Awaitable[None]] | None = None,
+    shutdown: anyio.Event | None = None,
+    shutdown_grace: float = 0.0,
 ) -> EventSourceResponse:
     """A `text/event-stream` response of ready frames, with `: ping` comments while idle.
 
     `on_close` runs after the response ends however it ends, even if the client went away
-    before the body started (when the frames' own `finally` never runs).
+    before the body started (when the frames' own `finally` never runs). When the server
+    shuts down, `shutdown` is set and the stream has `shutdown_grace` seconds to end itself.
     """
     return EventSourceResponse(
         frames,
@@ -44,4 +48,6 @@ def stream_response(
         ping_message_factory=_ping,
         sep="\n",
         background=BackgroundTask(on_close) if on_close else None,
+        shutdown_event=shutdown,
+        shutdown_grace_period=shutdown_grace,
     )

@@ -13,6 +13,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 
@@ -59,6 +60,7 @@ STOPPED_NOTE = (
 )
 GENERIC_FAILURE = "Something went wrong while answering. Please try again."
 CLEANUP_SECONDS = 10.0
+SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
 
 
 @dataclass
@@ -91,6 +93,45 @@ class Lease:
             self._renewer = None
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await self.store.release_thread(self.thread_id, self.token)
+
+
+class ShutdownWatch:
+    """Stops a turn that is still running `grace` seconds after the server began shutting down.
+
+    The stopped turn keeps what it streamed (like a stop by the user) and ends with an `error`
+    event that allows a retry, so a restart never leaves a half-written answer.
+    """
+
+    def __init__(self, event: anyio.Event, grace: float) -> None:
+        self.event = event
+        self.grace = grace
+        self.fired = False
+        self._task: asyncio.Task[Any] | None = None
+        self._watcher: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Watch on behalf of the task that streams the turn."""
+        self._task = asyncio.current_task()
+        self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _watch(self) -> None:
+        await self.event.wait()
+        await asyncio.sleep(self.grace)
+        if self._task is not None:
+            self.fired = True
+            self._task.cancel()
+
+    def claim(self) -> bool:
+        """Whether the cancellation being handled is this watch's; if so, absorb it."""
+        if self.fired and self._task is not None and self._task.cancelling():
+            self._task.uncancel()
+            return True
+        return False
+
+    def stop(self) -> None:
+        """Stop watching."""
+        if self._watcher is not None:
+            self._watcher.cancel()
 
 
 def auto_title(message: UserMessageItem, limit: int = 48) -> str | None:
@@ -160,6 +201,7 @@ async def run_turn(
     answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
     title_from: UserMessageItem | None = None,
     record: RequestLog | None = None,
+    shutdown: ShutdownWatch | None = None,
 ) -> AsyncIterator[bytes]:
     """The frames of one streaming op.
 
@@ -167,6 +209,8 @@ async def run_turn(
     `thread.item.done` (the widget drops its optimistic copy unless the server echoes it).
     """
     lease.start()
+    if shutdown is not None:
+        shutdown.start()
     pending = _Pending()
     stats = record or RequestLog("", "")
     stats.events, stats.outcome = 0, "completed"
@@ -202,12 +246,23 @@ async def run_turn(
         if updated is not None:
             stats.events += 1
             yield frame(updated)
-    except (asyncio.CancelledError, GeneratorExit):
+    except asyncio.CancelledError:
+        if shutdown is None or not shutdown.claim():
+            stats.outcome = "stopped by client"
+            with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
+                await _keep_after_stop(store, user_id, thread, pending)
+            raise
+        stats.outcome, stats.error = "error", "server shutting down"
+        await _keep_after_stop(store, user_id, thread, pending)
+        yield frame(ErrorEvent(code="server.shutdown", message=SHUTDOWN_MESSAGE, allow_retry=True))
+    except GeneratorExit:
         stats.outcome = "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await _keep_after_stop(store, user_id, thread, pending)
         raise
     finally:
+        if shutdown is not None:
+            shutdown.stop()
         await lease.release()
 
 

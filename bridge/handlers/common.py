@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Sequence
 
+import anyio
 from starlette.responses import Response
 
 from schemas import ThreadMetadata, ThreadStreamEvent, UserMessageItem
@@ -13,7 +14,7 @@ from ..errors import BadRequest, Conflict
 from ..ids import new_id
 from ..logs import RequestLog
 from ..sse import stream_response
-from ..turn import Lease, run_turn
+from ..turn import Lease, ShutdownWatch, run_turn
 
 EMPTY_OBJECT = b"{}"
 
@@ -55,6 +56,7 @@ def open_stream(
     record: RequestLog | None = getattr(ctx.request.state, "log", None)
     if record is not None:
         record.thread = thread.id
+    shutdown = anyio.Event()
     frames = run_turn(
         store=ctx.store,
         user_id=ctx.user_id,
@@ -65,6 +67,7 @@ def open_stream(
         answer=answer,
         title_from=title_from,
         record=record,
+        shutdown=ShutdownWatch(shutdown, ctx.settings.shutdown_grace_seconds),
     )
 
     async def on_close() -> None:
@@ -72,4 +75,11 @@ def open_stream(
         if record is not None:
             record.emit()
 
-    return stream_response(frames, keepalive=ctx.settings.keepalive_seconds, on_close=on_close)
+    return stream_response(
+        frames,
+        keepalive=ctx.settings.keepalive_seconds,
+        on_close=on_close,
+        shutdown=shutdown,
+        # sse-starlette force-cancels after its grace; the turn's own watch acts first.
+        shutdown_grace=ctx.settings.shutdown_grace_seconds + 2,
+    )
