@@ -32,11 +32,13 @@ async def transcribe(ctx: RequestContext, req: InputTranscribeReq) -> Response:
     extension = media_type.rsplit("/", 1)[-1] or "webm"
     from openai import AsyncOpenAI, OpenAIError
 
-    client = AsyncOpenAI(api_key=ctx.settings.openai_api_key, base_url=ctx.settings.openai_base_url)
     try:
-        result = await client.audio.transcriptions.create(
-            model=TRANSCRIBE_MODEL, file=(f"audio.{extension}", audio, media_type)
-        )
+        async with AsyncOpenAI(
+            api_key=ctx.settings.openai_api_key, base_url=ctx.settings.openai_base_url
+        ) as client:
+            result = await client.audio.transcriptions.create(
+                model=TRANSCRIBE_MODEL, file=(f"audio.{extension}", audio, media_type)
+            )
     except OpenAIError as exc:
         raise UpstreamError(f"transcription failed: {exc}") from exc
     return json_response(encode(TranscriptionResult(text=result.text)))
