@@ -1,0 +1,129 @@
+"""The servers under test, each run as its own uvicorn process on 127.0.0.1.
+
+    python -m bench.servers bridge --port P --db URL --data-dir DIR
+    python -m bench.servers bare --port P --bodies FILE
+
+Both run with the same uvicorn settings (one worker, uvloop and httptools when installed) and
+the same `--log-level`, which defaults to what `python -m bridge serve` uses (info: uvicorn's
+access log, and the bridge's own line per request); the logs go to a file of the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+BENCH_USER_HEADER = "x-bench-user"
+BENCH_USER = "bench"
+
+
+class HeaderAuthenticator:
+    """The user named by `x-bench-user` (default `bench`), so one database holds many users."""
+
+    async def authenticate(self, request: Request) -> object:
+        """A Principal for the header's user."""
+        from bridge.auth import Principal
+
+        return Principal(request.headers.get(BENCH_USER_HEADER, BENCH_USER), {})
+
+
+def bridge_app(db_url: str, data_dir: Path) -> Starlette:
+    """The bridge on `db_url`, answering with the bench responder (offline model fallback)."""
+    from bridge.app import create_app
+    from bridge.limits import RateLimiter
+    from bridge.settings import Settings
+
+    from .responders import BenchResponder, offline_responder
+
+    settings = Settings.from_env(
+        database_url=db_url, data_dir=data_dir, offline=True, openai_api_key=None, cors_origins=()
+    )
+    fallback, _ = offline_responder(settings)
+    return create_app(
+        settings,
+        responder=BenchResponder(fallback),
+        authenticator=HeaderAuthenticator(),
+        limiter=RateLimiter(0),
+    )
+
+
+def bare_app(bodies: dict[str, bytes]) -> Starlette:
+    """A Starlette endpoint answering canned bodies, picked by the op name in the request."""
+    table = [(f'"{op}"'.encode(), body) for op, body in bodies.items()]
+
+    async def chatkit(request: Request) -> Response:
+        body = await request.body()
+        for marker, canned in table:
+            if marker in body:
+                return Response(canned, media_type="application/json")
+        return Response(b'{"error":{"code":"unknown"}}', 400, media_type="application/json")
+
+    async def healthz(request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/chatkit", chatkit, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ]
+    )
+
+
+def configure_logs(level: str) -> None:
+    """The root logger as the bridge's command line sets it (bridge.logs when it exists)."""
+    try:
+        from bridge.logs import configure
+    except ImportError:
+        import logging
+
+        logging.basicConfig(level=level.upper())
+        logging.getLogger().setLevel(level.upper())
+    else:
+        configure(level)
+
+
+def serve(app: Starlette, port: int, log_level: str) -> None:
+    """Serve `app` on 127.0.0.1:port until SIGTERM."""
+    configure_logs(log_level)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        workers=1,
+        log_level=log_level,
+        access_log=log_level in ("info", "debug", "trace"),
+        timeout_graceful_shutdown=3,
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(prog="python -m bench.servers")
+    sub = parser.add_subparsers(dest="kind", required=True)
+    bridge = sub.add_parser("bridge")
+    bridge.add_argument("--port", type=int, required=True)
+    bridge.add_argument("--db", required=True)
+    bridge.add_argument("--data-dir", type=Path, required=True)
+    bare = sub.add_parser("bare")
+    bare.add_argument("--port", type=int, required=True)
+    bare.add_argument("--bodies", type=Path, required=True)
+    for kind in (bridge, bare):
+        kind.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    if args.kind == "bridge":
+        app = bridge_app(args.db, args.data_dir)
+    else:
+        raw = json.loads(args.bodies.read_text())
+        app = bare_app({op: text.encode() for op, text in raw.items()})
+    serve(app, args.port, args.log_level)
+
+
+if __name__ == "__main__":
+    main()
