@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,6 +38,10 @@ log = logging.getLogger("bridge")
 CORS_HEADERS = ["content-type", "authorization", "chatkit-frame-instance-id", "accept-language"]
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database could not be opened at start-up (the message names it, never a password)."""
+
+
 def default_actions() -> ActionRegistry:
     """The registry with the todo app's actions."""
     registry = ActionRegistry()
@@ -54,6 +58,20 @@ def default_responder(settings: Settings) -> Responder:
     from .agent import make_responder
 
     return make_responder(settings)
+
+
+def responder_running(services: Services) -> AbstractAsyncContextManager[Any]:
+    """The responder's own start-up and shut-down, if it has any.
+
+    A responder with `running(files=…)` (an async context manager, like AgentResponder's) is
+    given the app's attachment files and keeps its connections (MCP servers) open for the
+    app's lifetime.
+    """
+    running = getattr(services.responder, "running", None)
+    if running is None:
+        return nullcontext()
+    started: AbstractAsyncContextManager[Any] = running(files=services.files)
+    return started
 
 
 def default_limiter() -> Any:
@@ -98,9 +116,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.schema = await prepare_schema(engine)
         try:
-            async with mcp.running():
+            app.state.schema = await prepare_schema(engine)
+        except Exception as exc:
+            await engine.dispose()
+            where = engine.url.render_as_string(hide_password=True)
+            raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
+        try:
+            async with mcp.running(), responder_running(services):
                 yield
         finally:
             await engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from schemas import REQUEST_TYPES, ChatKitReq, chatkit_req_adapter
 
@@ -25,6 +26,10 @@ def _describe(exc: ValidationError) -> BadRequest:
     kind = first["type"]
     if kind == "json_invalid":
         return BadRequest(f"the body is not valid JSON: {first['msg']}", code="invalid_json")
+    # Only an error at the top (empty loc) is about the body itself; the same kinds deeper
+    # down (a content part's `type`, `params: []`) are bad params of a known request type.
+    if first["loc"]:
+        return _invalid_params(errors)
     if kind in ("model_attributes_type", "dict_type", "model_type"):
         return BadRequest("the body must be a JSON object", code="invalid_request")
     if kind == "union_tag_not_found":
@@ -38,6 +43,11 @@ def _describe(exc: ValidationError) -> BadRequest:
             f"unknown request type {tag!r}; known types: " + ", ".join(REQUEST_TYPES),
             code="unknown_type",
         )
+    return _invalid_params(errors)
+
+
+def _invalid_params(errors: list[ErrorDetails]) -> BadRequest:
+    first = errors[0]
     op = str(first["loc"][0]) if first["loc"] else "request"
     problems = []
     for error in errors[:MAX_LISTED_ERRORS]:

@@ -42,8 +42,12 @@ async def _call(coro: Any) -> Any:
 
 def build_server(services: Services) -> MCPServer[Any]:
     """An MCP server with the todo tools on the given services."""
+    # MCPServer runs logging.basicConfig(level=log_level) when the root logger has no
+    # handler: at its default INFO that turns on an unformatted line per request (issue #7).
     server: MCPServer[Any] = MCPServer(
-        "chatkit-bridge-todo", instructions="Manage the signed-in user's todo list."
+        "chatkit-bridge-todo",
+        instructions="Manage the signed-in user's todo list.",
+        log_level="WARNING",
     )
 
     @server.tool()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -20,7 +20,7 @@ from schemas import ErrorBody, ErrorDetail, encode
 from . import __version__
 from .context import RequestContext, Services
 from .decode import decode_request
-from .errors import BridgeError, Unavailable, as_bridge_error
+from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
 from .limits import read_body
 from .logs import RequestLog
@@ -42,6 +42,11 @@ def error_response(error: BridgeError) -> Response:
 
 def _map(exc: Exception) -> BridgeError | None:
     mapped = as_bridge_error(exc)
+    if mapped is None and isinstance(exc, DataError):
+        # A value the database refuses (PostgreSQL: a NUL character, a string past its column)
+        # is the client's mistake: a 503 would make the widget send it five more times.
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+        mapped = BadRequest(f"the request has a value the database cannot store: {reason}")
     if mapped is None and isinstance(exc, OperationalError | DBAPIError | ConnectionError):
         mapped = Unavailable("the database is not answering; try again shortly")
     return mapped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -39,6 +40,45 @@ def _list(name: str) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class MCPServerConfig:
+    """An extra MCP server for the agent (streamable HTTP), from `BRIDGE_MCP_SERVERS`."""
+
+    name: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+def _mcp_servers(name: str) -> tuple[MCPServerConfig, ...]:
+    """`[{"name": …, "url": …, "headers"?: {…}}, …]` as JSON; empty or unset for none."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return ()
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a JSON list of servers: {exc}") from None
+    if not isinstance(value, list):
+        raise ValueError(f'{name} must be a JSON list like [{{"name": "x", "url": "https://…"}}]')
+    servers = []
+    for n, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{name}[{n}] must be an object with name and url")
+        unknown = set(entry) - {"name", "url", "headers"}
+        if unknown:
+            raise ValueError(f"{name}[{n}] has unknown keys {sorted(unknown)}")
+        server_name, url = entry.get("name"), entry.get("url")
+        if not isinstance(server_name, str) or not isinstance(url, str):
+            raise ValueError(f"{name}[{n}] needs a string name and a string url")
+        headers = entry.get("headers") or {}
+        if not isinstance(headers, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+        ):
+            raise ValueError(f"{name}[{n}].headers must be an object of strings")
+        servers.append(MCPServerConfig(name=server_name, url=url, headers=dict(headers)))
+    return tuple(servers)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bridge can be told; `Settings.from_env()` reads the environment."""
 
@@ -60,12 +100,15 @@ class Settings:
     max_upload_bytes: int = 20_000_000
     max_message_chars: int = 20_000
     attachment_storage: str = "disk"
+    max_attachment_text_bytes: int = 100_000
     secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
     lease_seconds: float = 60.0
     shutdown_grace_seconds: float = 5.0
     history_items: int = 60
+    # Agent: extra MCP servers, connected once at start-up
+    mcp_servers: tuple[MCPServerConfig, ...] = ()
     # Auth and browsers (see bridge/auth.py)
     cors_origins: tuple[str, ...] = ()
 
@@ -90,11 +133,13 @@ class Settings:
             "max_upload_bytes": _int("BRIDGE_MAX_UPLOAD_BYTES", 20_000_000),
             "max_message_chars": _int("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
             "attachment_storage": _str("BRIDGE_ATTACHMENT_STORAGE", "disk"),
+            "max_attachment_text_bytes": _int("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
             "secret_key": _str("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
             "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),
             "shutdown_grace_seconds": _float("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
+            "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
             "cors_origins": _list("CORS_ORIGINS"),
         }
         known = {f.name for f in fields(cls)}
@@ -116,6 +161,17 @@ class Settings:
             raise ValueError("BRIDGE_PATH must start with '/'")
         if self.page_size < 1 or self.max_page_size < self.page_size:
             raise ValueError("BRIDGE_PAGE_SIZE must be at least 1 and at most BRIDGE_MAX_PAGE_SIZE")
+        names = [server.name for server in self.mcp_servers]
+        for server in self.mcp_servers:
+            if not server.name.strip():
+                raise ValueError("BRIDGE_MCP_SERVERS: every server needs a non-empty name")
+            if not server.url.startswith(("http://", "https://")):
+                raise ValueError(
+                    f"BRIDGE_MCP_SERVERS: server {server.name!r} needs an http(s) url, "
+                    f"got {server.url!r}"
+                )
+        if len(set(names)) != len(names):
+            raise ValueError("BRIDGE_MCP_SERVERS: server names must be unique")
 
     @property
     def uses_openai(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import anyio
 
 from db import Store
+from db.store import wire_thread
 from schemas import (
     HIDDEN_ITEM_TYPES,
     AssistantMessageContent,
@@ -30,7 +32,6 @@ from schemas import (
     SDKHiddenContextItem,
     StreamOptions,
     StreamOptionsEvent,
-    Thread,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -58,7 +59,6 @@ STOPPED_NOTE = (
     "The user stopped the previous answer before it was finished. "
     "Do not continue it; answer the next message on its own."
 )
-GENERIC_FAILURE = "Something went wrong while answering. Please try again."
 CLEANUP_SECONDS = 10.0
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
 
@@ -86,13 +86,36 @@ class Lease:
             except Exception:  # a failed renewal only shortens the lease
                 log.warning("could not renew the lease of thread %s", self.thread_id)
 
+    _retrier: asyncio.Task[None] | None = field(default=None, repr=False)
+
     async def release(self) -> None:
-        """Stop renewing and give the lease back; safe to call twice."""
+        """Stop renewing and give the lease back; safe to call twice; never raises.
+
+        If the database is away, the release is retried in the background until it works or
+        the lease has expired anyway, so the thread is usable as soon as the database is back.
+        """
         if self._renewer is not None:
             self._renewer.cancel()
             self._renewer = None
+        if self._retrier is not None:
+            return
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-            await self.store.release_thread(self.thread_id, self.token)
+            try:
+                await self.store.release_thread(self.thread_id, self.token)
+            except Exception:
+                log.warning("could not release the lease of thread %s; retrying", self.thread_id)
+                self._retrier = asyncio.get_running_loop().create_task(self._release_later())
+
+    async def _release_later(self) -> None:
+        deadline = asyncio.get_running_loop().time() + self.ttl
+        pause = 0.2
+        while asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(pause)
+            try:
+                await self.store.release_thread(self.thread_id, self.token)
+                return
+            except Exception:
+                pause = min(pause * 2, 2.0)
 
 
 class ShutdownWatch:
@@ -139,7 +162,8 @@ def auto_title(message: UserMessageItem, limit: int = 48) -> str | None:
     text = " ".join(
         part.text for part in message.content if part.type == "input_text" and part.text.strip()
     )
-    text = " ".join(text.split())
+    # Control characters (a pasted NUL) are never wanted in a title, and PostgreSQL refuses NUL.
+    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
     if not text:
         return None
     if len(text) <= limit:
@@ -224,11 +248,13 @@ async def run_turn(
             yield frame(ThreadItemDoneEvent(item=user_item))
         stats.events += 1
         yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
+        failed = True
         try:
             async for event in answer():
                 if await _persist(store, user_id, thread.id, event, pending):
                     stats.events += 1
                     yield frame(event)
+            failed = False
         except asyncio.CancelledError:
             raise
         except TurnFailed as failure:
@@ -241,8 +267,11 @@ async def run_turn(
         except Exception as exc:
             log.exception("turn failed on thread %s", thread.id)
             stats.outcome, stats.error = "error", f"{type(exc).__name__}: {exc}"
-            yield frame(ErrorEvent(code="stream.error", message=GENERIC_FAILURE, allow_retry=True))
-        updated = await _maybe_title(store, user_id, thread, title_from)
+            # No message, as the reference server: the widget shows its own (localised) text
+            # for `stream.error` (tests/conformance, error_mid_stream).
+            yield frame(ErrorEvent(code="stream.error", allow_retry=True))
+        # Titled after an answer only, as the reference: a failed turn leaves no title.
+        updated = None if failed else await _maybe_title(store, user_id, thread, title_from)
         if updated is not None:
             stats.events += 1
             yield frame(updated)
@@ -273,6 +302,7 @@ async def _persist(
     match event:
         case ThreadItemAddedEvent():
             pending.added(event.item)
+            return event.item.type not in HIDDEN_ITEM_TYPES
         case ThreadItemUpdatedEvent():
             pending.updated(event)
         case ThreadItemDoneEvent():
@@ -282,6 +312,7 @@ async def _persist(
         case ThreadItemReplacedEvent():
             await store.save_item(user_id, event.item)
             pending.finished(event.item.id)
+            return event.item.type not in HIDDEN_ITEM_TYPES
         case ThreadItemRemovedEvent():
             await store.delete_item(user_id, thread_id, event.item_id)
             pending.finished(event.item_id)
@@ -311,9 +342,13 @@ async def _maybe_title(
     title = auto_title(title_from)
     if title is None:
         return None
-    current = await store.load_thread(user_id, thread.id)
-    if current.title:  # renamed meanwhile: the user's title wins
+    try:
+        current = await store.load_thread(user_id, thread.id)
+        if current.title:  # renamed meanwhile: the user's title wins
+            return None
+        await store.save_thread(user_id, thread.model_copy(update={"title": title}))
+    except Exception:  # the answer is stored; a missing title must not break the stream
+        log.warning("could not title thread %s", thread.id, exc_info=True)
         return None
     thread.title = title
-    await store.save_thread(user_id, thread)
-    return ThreadUpdatedEvent(thread=Thread(**thread.model_dump(exclude={"metadata"})))
+    return ThreadUpdatedEvent(thread=wire_thread(thread))

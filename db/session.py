@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import SingletonThreadPool
 
 from .models import Base
 
@@ -52,6 +53,28 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=5000")
         cur.close()
+
+
+def sqlite_reader(engine: AsyncEngine) -> Engine | None:
+    """A synchronous engine for reading a SQLite file on the event loop, or None.
+
+    One connection per thread (the loop's); a short busy timeout, because a read that had to
+    wait would wait on the loop. None for PostgreSQL and for in-memory SQLite (another
+    connection would see another database).
+    """
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    reader = create_engine(url.set(drivername="sqlite"), poolclass=SingletonThreadPool)
+
+    @event.listens_for(reader, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA busy_timeout=200")
+        cur.execute("PRAGMA query_only=ON")
+        cur.close()
+
+    return reader
 
 
 async def create_schema(engine: AsyncEngine) -> None:

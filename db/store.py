@@ -8,27 +8,33 @@ JSON, which handlers send as is.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas import (
     HIDDEN_ITEM_TYPES,
     Attachment,
+    Thread,
     ThreadItem,
     ThreadMetadata,
     encode,
 )
 
 from .models import AttachmentRow, FeedbackRow, ItemRow, TaskRow, ThreadRow
+from .session import sqlite_reader
 
 Order = Literal["asc", "desc"]
+
+TASK_NUMBER_ATTEMPTS = 64
 
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _attachment_adapter: TypeAdapter[Attachment] = TypeAdapter(Attachment)
@@ -76,7 +82,7 @@ class TaskNotFound(NotFound):
 
 @dataclass(frozen=True, slots=True)
 class ItemPage:
-    """A page of records as stored JSON strings, with the id to continue after."""
+    """A page of records as stored JSON strings; `after` (the last id) only when `has_more`."""
 
     data: list[str]
     has_more: bool
@@ -123,11 +129,32 @@ def _thread_from_row(row: Any) -> ThreadMetadata:
     )
 
 
+def wire_thread(thread: ThreadMetadata) -> Thread:
+    """A thread as the wire wants it in lists and events: an empty item page, and
+    `metadata: {}` as the reference server sends it (the bridge's own thread state is private).
+    """
+    return Thread(**thread.model_dump(exclude={"metadata"}), metadata={})
+
+
 def thread_json(thread: ThreadMetadata) -> str:
-    """A thread as the wire wants it in lists and events: metadata and an empty item page."""
-    body = thread.model_dump(mode="json", exclude_none=True, exclude={"metadata"})
-    body["items"] = {"data": [], "has_more": False}
-    return json.dumps(body, separators=(",", ":"))
+    """`wire_thread` as JSON (`items` last: get_by_id puts the real page in its place)."""
+    return wire_thread(thread).model_dump_json(exclude_none=True)
+
+
+class _OnLoop:
+    """A synchronous SQLite connection used directly on the event loop, behind the async API.
+
+    SQLAlchemy's aiosqlite adapter hops to a worker thread several times per query (about
+    450 µs per page read under load, issue #7); a plain sqlite3 read of an indexed page takes
+    tens of µs. In WAL mode readers never wait for the writer, so a read cannot stall the loop
+    behind a write. Writes stay on the async engine.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    async def execute(self, statement: Any) -> Any:
+        return self._conn.execute(statement)
 
 
 class Store:
@@ -135,11 +162,30 @@ class Store:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._reader: Engine | None = sqlite_reader(engine)
+
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[Any]:
+        """A connection for reads: on the loop for a SQLite file, else the async engine."""
+        if self._reader is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        with self._reader.connect() as conn:
+            yield _OnLoop(conn)
 
     # ---- threads ----------------------------------------------------------------------------
 
-    async def create_thread(self, user_id: str, thread: ThreadMetadata) -> None:
-        """Insert a new thread."""
+    async def create_thread(
+        self,
+        user_id: str,
+        thread: ThreadMetadata,
+        *,
+        first_item: ThreadItem | None = None,
+        lease: tuple[str, float] | None = None,
+    ) -> None:
+        """Insert a new thread; with its first item and its stream lease `(token, ttl)` in the
+        same transaction, so no thread is ever stored without its first message."""
         now = _now()
         async with self.engine.begin() as conn:
             await conn.execute(
@@ -151,12 +197,25 @@ class Store:
                     created_at=thread.created_at,
                     updated_at=now,
                     meta="{}",
+                    busy_token=lease[0] if lease else None,
+                    busy_until=now + timedelta(seconds=lease[1]) if lease else None,
                 )
             )
+            if first_item is not None:
+                await conn.execute(
+                    insert(items).values(
+                        id=first_item.id,
+                        thread_id=first_item.thread_id,
+                        user_id=user_id,
+                        type=first_item.type,
+                        created_at=first_item.created_at,
+                        data=encode(first_item).decode(),
+                    )
+                )
 
     async def load_thread(self, user_id: str, thread_id: str) -> ThreadMetadata:
         """A thread's metadata, or ThreadNotFound."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     select(
@@ -200,14 +259,14 @@ class Store:
                 threads.c.seq < anchor if order == "desc" else threads.c.seq > anchor
             )
         query = query.order_by(threads.c.seq.desc() if order == "desc" else threads.c.seq.asc())
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (await conn.execute(query.limit(limit + 1))).all()
             if not rows and after is not None:
                 await self._require_thread(conn, user_id, after)
         has_more = len(rows) > limit
         rows = rows[:limit]
         data = [thread_json(_thread_from_row(row)) for row in rows]
-        return ItemPage(data, has_more, rows[-1].id if rows else None)
+        return ItemPage(data, has_more, rows[-1].id if has_more else None)
 
     async def delete_thread(self, user_id: str, thread_id: str) -> list[StoredAttachment]:
         """Delete a thread with its items, feedback and attachments; returns the attachments."""
@@ -234,7 +293,7 @@ class Store:
 
     async def load_thread_meta(self, user_id: str, thread_id: str) -> dict[str, Any]:
         """The thread's private server state."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             raw = (
                 await conn.execute(
                     select(threads.c.meta).where(
@@ -256,7 +315,9 @@ class Store:
                 .values(meta=json.dumps(meta))
             )
 
-    async def _require_thread(self, conn: AsyncConnection, user_id: str, thread_id: str) -> None:
+    async def _require_thread(
+        self, conn: AsyncConnection | _OnLoop, user_id: str, thread_id: str
+    ) -> None:
         found = (
             await conn.execute(
                 select(threads.c.seq).where(threads.c.id == thread_id, threads.c.user_id == user_id)
@@ -350,7 +411,7 @@ class Store:
 
     async def load_item(self, user_id: str, thread_id: str, item_id: str) -> ThreadItem:
         """One item, or ItemNotFound."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             raw = (
                 await conn.execute(
                     select(items.c.data).where(
@@ -430,7 +491,7 @@ class Store:
             )
             query = query.where(items.c.seq > anchor if order == "asc" else items.c.seq < anchor)
         query = query.order_by(items.c.seq.asc() if order == "asc" else items.c.seq.desc())
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (await conn.execute(query.limit(limit + 1))).all()
             if not rows:
                 await self._require_thread(conn, user_id, thread_id)
@@ -438,10 +499,10 @@ class Store:
                     await self._require_item(conn, user_id, thread_id, after)
         has_more = len(rows) > limit
         rows = rows[:limit]
-        return ItemPage([row.data for row in rows], has_more, rows[-1].id if rows else None)
+        return ItemPage([row.data for row in rows], has_more, rows[-1].id if has_more else None)
 
     async def _require_item(
-        self, conn: AsyncConnection, user_id: str, thread_id: str, item_id: str
+        self, conn: AsyncConnection | _OnLoop, user_id: str, thread_id: str, item_id: str
     ) -> None:
         found = (
             await conn.execute(
@@ -466,7 +527,7 @@ class Store:
             query = query.order_by(items.c.seq.desc()).limit(last)
         else:
             query = query.order_by(items.c.seq.asc())
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (await conn.execute(query)).scalars().all()
         loaded = [_item_adapter.validate_json(raw) for raw in rows]
         if last is not None:
@@ -497,7 +558,7 @@ class Store:
 
     async def load_attachment(self, user_id: str, attachment_id: str) -> StoredAttachment:
         """An attachment, or AttachmentNotFound."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     select(attachments).where(
@@ -540,7 +601,7 @@ class Store:
 
     async def load_attachment_content(self, user_id: str, attachment_id: str) -> bytes | None:
         """The bytes of an attachment stored in the database."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     select(attachments.c.content).where(
@@ -609,7 +670,7 @@ class Store:
 
     async def load_feedback(self, user_id: str, thread_id: str) -> dict[str, str]:
         """The feedback on a thread's items: item id to kind."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (
                 await conn.execute(
                     select(feedback.c.item_id, feedback.c.kind).where(
@@ -629,7 +690,9 @@ class Store:
         due_date: date | None = None,
     ) -> dict[str, Any]:
         """Create a task numbered after the user's highest number."""
-        for _attempt in range(5):
+        # Each clash means another insert won its number, so n concurrent inserts (an agent's
+        # parallel tool calls) need up to n attempts; five failed a batch of eight.
+        for _attempt in range(TASK_NUMBER_ATTEMPTS):
             now = _now()
             try:
                 async with self.engine.begin() as conn:
@@ -659,7 +722,7 @@ class Store:
 
     async def load_task(self, user_id: str, number: int) -> dict[str, Any]:
         """One task, or TaskNotFound."""
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             row = (
                 await conn.execute(
                     select(tasks).where(tasks.c.user_id == user_id, tasks.c.number == number)
@@ -674,7 +737,7 @@ class Store:
         query = select(tasks).where(tasks.c.user_id == user_id)
         if completed is not None:
             query = query.where(tasks.c.completed == completed)
-        async with self.engine.connect() as conn:
+        async with self._reading() as conn:
             rows = (await conn.execute(query.order_by(tasks.c.number))).all()
         return [_task_dict(row) for row in rows]
 
@@ -707,7 +770,7 @@ class Store:
 
     async def ping(self) -> None:
         """Raise if the database does not answer."""
-        async with self.engine.connect() as conn:
+        async with self.engine.connect() as conn:  # the write path: what start-up needs
             await conn.execute(select(1))
 
 

@@ -20,6 +20,7 @@ import pytest
 from starlette.applications import Starlette
 
 from bridge.app import create_app
+from bridge.limits import RateLimiter
 from bridge.settings import Settings
 
 from .fakes import ScriptedResponder
@@ -125,6 +126,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
             if k in kwargs
         }
         parts.setdefault("responder", ScriptedResponder())
+        parts.setdefault("limiter", RateLimiter(0))  # tests opt in to rate limits
         kwargs.setdefault("database_url", db_url)
         kwargs.setdefault("data_dir", tmp_path / "data")
         settings = Settings.from_env(**kwargs)

@@ -1,5 +1,7 @@
 """The agent: answers turns with openai-agents, offline or on an OpenAI-compatible model."""
 
+from .attachments import attachment_parts, attachment_reader
+from .client_tools import ClientTool
 from .models import ModelCatalog, model_failure
 from .offline import OfflineModel
 from .responder import AgentFactory, AgentResponder, make_responder, todo_agent
@@ -13,9 +15,12 @@ __all__ = [
     "TODO_TOOLS",
     "AgentFactory",
     "AgentResponder",
+    "ClientTool",
     "ModelCatalog",
     "OfflineModel",
     "TaskContext",
+    "attachment_parts",
+    "attachment_reader",
     "make_responder",
     "model_failure",
     "task_list_widget",

@@ -215,7 +215,7 @@ class OfflineModel(Model):
 
     def _next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> _Step:
         asked_at = _last_request(items)
-        request = _text(items[asked_at]) if asked_at is not None else ""
+        request = _text(items[asked_at], first=True) if asked_at is not None else ""
         # The user message may open with notes (a quote, attachments): the request is last.
         request = request.rsplit("\n\n", 1)[-1]
         intent = intents.parse(request, self._today or date.today())
@@ -303,12 +303,14 @@ def _after_find(
 # ---- reading the input ----------------------------------------------------------------------
 
 
-def _text(item: Any) -> str:
+def _text(item: Any, *, first: bool = False) -> str:
     content = item.get("content")
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        texts = [part.get("text", "") for part in content if isinstance(part, dict)]
+        # `first`: the message itself, without the attachments' parts that follow it.
+        return texts[0] if first and texts else "".join(texts)
     return ""
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import date
 from typing import Any, cast
 
@@ -15,18 +17,24 @@ from agents import (
     Runner,
     StreamEvent,
 )
+from agents.mcp import MCPServer, MCPServerManager, MCPServerStreamableHttp
 from agents.models.interface import Model
 from openai import AsyncOpenAI
 
 from schemas import ThreadStreamEvent
 
+from ..attachments import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
-from ..settings import Settings
+from ..settings import MCPServerConfig, Settings
+from .attachments import attachment_reader
+from .client_tools import ClientTool, stop_at_client_tools
 from .history import AttachmentReader, build_input
 from .models import ModelCatalog, model_failure
 from .stream import TurnEvents
 from .tools import TODO_TOOLS, TaskContext
+
+log = logging.getLogger("bridge.agent")
 
 AgentFactory = Callable[[Turn], Agent[TaskContext]]
 """Builds the agent for a turn; its model and tool choice are set by the responder."""
@@ -59,6 +67,9 @@ class AgentResponder:
         model: Model | None = None,
         client: AsyncOpenAI | None = None,
         read_attachment: AttachmentReader | None = None,
+        files: AttachmentFiles | None = None,
+        client_tools: Sequence[ClientTool] = (),
+        mcp_servers: Sequence[MCPServer] = (),
         max_turns: int = 10,
     ) -> None:
         self.settings = settings
@@ -67,7 +78,40 @@ class AgentResponder:
         self.model = model
         """A fixed model for every turn (tests, custom setups); None picks from the catalog."""
         self.read_attachment = read_attachment
+        """A fixed attachment reader; None reads attachment bytes from `files`."""
+        self.files = files
+        """The app's attachment bytes; `running()` sets them from the app."""
+        self.client_tools = list(client_tools)
+        """Tools the page runs (`onClientTool`): a call ends the turn (client_tools.py)."""
+        self._mcp_given = list(mcp_servers)
+        self.mcp_servers: list[MCPServer] = []
+        """The MCP servers connected by `running()`, given to every turn's agent."""
         self.max_turns = max_turns
+
+    @asynccontextmanager
+    async def running(self, *, files: AttachmentFiles | None = None) -> AsyncIterator[None]:
+        """For the app's lifespan: take the app's attachment files, and connect the MCP
+        servers (given ones and `BRIDGE_MCP_SERVERS`) once; one that fails is skipped."""
+        if files is not None and self.files is None:
+            self.files = files
+        servers = [*self._mcp_given, *map(_mcp_server, self.settings.mcp_servers)]
+        if not servers:
+            yield
+            return
+        async with MCPServerManager(servers, connect_timeout_seconds=10.0) as manager:
+            for server, error in manager.errors.items():
+                log.warning(
+                    "MCP server %r could not connect and is skipped; the agent runs without "
+                    "its tools (%s: %s)",
+                    server.name,
+                    type(error).__name__,
+                    error,
+                )
+            self.mcp_servers = list(manager.active_servers)
+            try:
+                yield
+            finally:
+                self.mcp_servers = []
 
     def _model(self, turn: Turn) -> Model:
         if self.model is not None:
@@ -78,9 +122,15 @@ class AgentResponder:
     def _agent(self, turn: Turn) -> Agent[TaskContext]:
         agent = self.agent(turn)
         changes: dict[str, Any] = {"model": self._model(turn)}
+        if self.client_tools:
+            names = [tool.name for tool in self.client_tools]
+            changes["tools"] = [*agent.tools, *(tool.function_tool() for tool in self.client_tools)]
+            changes["tool_use_behavior"] = stop_at_client_tools(names, agent.tool_use_behavior)
+        if self.mcp_servers:
+            changes["mcp_servers"] = [*agent.mcp_servers, *self.mcp_servers]
         choice = turn.inference_options.tool_choice
         if choice is not None:
-            names = {tool.name for tool in agent.tools}
+            names = [tool.name for tool in changes.get("tools", agent.tools)]
             if choice.id not in names:
                 raise TurnFailed(
                     f"The tool “{choice.id}” is not available here.", code="tool_not_allowed"
@@ -90,6 +140,13 @@ class AgentResponder:
             )
         return agent.clone(**changes)
 
+    def _reader(self, turn: Turn) -> AttachmentReader | None:
+        if self.read_attachment is not None or self.files is None:
+            return self.read_attachment
+        return attachment_reader(
+            self.files, turn.user_id, max_text_bytes=turn.settings.max_attachment_text_bytes
+        )
+
     def _tracing_disabled(self) -> bool:
         # Traces go to OpenAI: never from the offline model or another provider's server.
         return self.model is not None or self.catalog.offline or bool(self.settings.openai_base_url)
@@ -98,8 +155,12 @@ class AgentResponder:
         """Run the agent on the thread's history and yield the answer as ChatKit events."""
         agent = self._agent(turn)
         history = await turn.history(last=turn.settings.history_items)
-        agent_input = await build_input(history, read_attachment=self.read_attachment)
-        context = TaskContext(store=turn.store, user_id=turn.user_id)
+        agent_input = await build_input(history, read_attachment=self._reader(turn))
+        context = TaskContext(
+            store=turn.store,
+            user_id=turn.user_id,
+            client_tools=frozenset(tool.name for tool in self.client_tools),
+        )
         result = Runner.run_streamed(
             agent,
             agent_input,
@@ -140,6 +201,16 @@ class AgentResponder:
             await cast(AsyncGenerator[StreamEvent, None], stream).aclose()
 
 
-def make_responder(settings: Settings) -> AgentResponder:
-    """The responder the app uses: the todo agent on the configured (or offline) model."""
-    return AgentResponder(settings)
+def _mcp_server(config: MCPServerConfig) -> MCPServer:
+    return MCPServerStreamableHttp(
+        {"url": config.url, "headers": dict(config.headers)},
+        name=config.name,
+        cache_tools_list=True,  # listed once, not on every turn
+    )
+
+
+def make_responder(settings: Settings, **options: Any) -> AgentResponder:
+    """The responder the app uses: the todo agent on the configured (or offline) model.
+
+    `options` go to `AgentResponder` (files, client_tools, mcp_servers, agent, …)."""
+    return AgentResponder(settings, **options)

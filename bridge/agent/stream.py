@@ -24,6 +24,7 @@ from schemas import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ClientEffectEvent,
+    ClientToolCallItem,
     DurationSummary,
     FileSource,
     ProgressUpdateEvent,
@@ -43,7 +44,7 @@ from schemas import (
 )
 
 from ..responder import Turn
-from .tools import TaskContext, TaskListShown, TasksChanged, progress_text
+from .tools import ClientToolCalled, TaskContext, TaskListShown, TasksChanged, progress_text
 from .widgets import task_list_text, task_list_widget
 
 TASKS_CHANGED = "tasks.changed"
@@ -180,6 +181,8 @@ class TurnEvents:
         if kind == "reasoning":
             self._reasoning[index] = _Reasoning(started=time.monotonic())
             return []
+        if kind == "function_call" and item.name in self.context.client_tools:
+            return []  # the page runs it: its pending item is all the widget needs
         if kind == "function_call":
             return [ProgressUpdateEvent(icon="check-circle", text=progress_text(item.name))]
         if kind == "mcp_call":
@@ -361,6 +364,7 @@ class TurnEvents:
 
     def _effects(self) -> list[ThreadStreamEvent]:
         out: list[ThreadStreamEvent] = []
+        last: list[ThreadStreamEvent] = []
         changed = False
         for effect in self.context.take_effects():
             match effect:
@@ -376,9 +380,21 @@ class TurnEvents:
                     out.append(ThreadItemDoneEvent(item=item))
                 case TasksChanged():
                     changed = True
+                case ClientToolCalled(call_id, name, arguments):
+                    # The page runs it (onClientTool); the run ends on it (client_tools.py).
+                    call = ClientToolCallItem(
+                        id=self.turn.new_id("cli"),
+                        thread_id=self.turn.thread.id,
+                        created_at=utcnow(),
+                        status="pending",
+                        call_id=call_id,
+                        name=name,
+                        arguments=arguments,
+                    )
+                    last.append(ThreadItemDoneEvent(item=call))
         if changed:
             out.append(ClientEffectEvent(name=TASKS_CHANGED, data={}))
-        return out
+        return out + last
 
 
 def _annotation(raw: Any) -> Annotation | None:

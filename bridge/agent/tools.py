@@ -1,22 +1,25 @@
-"""The todo tools the agent calls, on the Store, always scoped to the turn's user.
+"""The todo tools the agent calls, through `TaskService`, always scoped to the turn's user.
 
-A tool never raises for a mistake the model can fix (an unknown id, an empty title, a bad
-date): it returns a sentence saying what went wrong, so the model can correct itself or tell
-the user. What a tool changed is recorded on the run context as effects, which the stream
-turns into ChatKit events (a `tasks.changed` client effect, a task list widget).
+The todo rules (titles, dates, fields) live in `bridge.tasks.TaskService`, shared with
+`/api/tasks` and `/mcp`. A tool never raises for a mistake the model can fix (an unknown id,
+an empty title, a bad date): it returns the service's message as a sentence, so the model
+can correct itself or tell the user. What a tool changed is recorded on the run context as
+effects, which the stream turns into ChatKit events (a `tasks.changed` client effect, a task
+list widget, a pending client tool call).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 
 from db import Store, TaskNotFound
 
+from ..tasks import TaskInvalid, TaskService
 from .widgets import task_list_text
 
 Status = Literal["all", "open", "completed"]
@@ -35,7 +38,16 @@ class TasksChanged:
     """A tool created, changed or deleted tasks: the host page should refresh."""
 
 
-Effect = TaskListShown | TasksChanged
+@dataclass
+class ClientToolCalled:
+    """The model called a client tool: the stream sends a pending `client_tool_call` item."""
+
+    call_id: str
+    name: str
+    arguments: dict[str, Any]
+
+
+Effect = TaskListShown | TasksChanged | ClientToolCalled
 
 
 @dataclass
@@ -45,6 +57,15 @@ class TaskContext:
     store: Store
     user_id: str
     effects: list[Effect] = field(default_factory=list)
+    client_tools: frozenset[str] = frozenset()
+    """Names of the tools the page runs (`onClientTool`)."""
+    client_call: ClientToolCalled | None = None
+    """The client tool call this turn ends on (the widget runs one per stream)."""
+
+    @property
+    def tasks(self) -> TaskService:
+        """The user's tasks, with the one set of todo rules."""
+        return TaskService(self.store, self.user_id)
 
     def take_effects(self) -> list[Effect]:
         """The effects recorded since the last call."""
@@ -72,13 +93,22 @@ def _describe(task: dict[str, Any]) -> str:
     return f"task {task['id']} “{task['title']}”{due}"
 
 
-def _parse_due(due_date: str | None) -> tuple[date | None, str | None]:
-    if due_date is None or due_date.strip() == "":
-        return None, None
+async def _attempt(
+    ctx: RunContextWrapper[TaskContext], failed: str, change: Awaitable[dict[str, Any]]
+) -> dict[str, Any] | str:
+    """The task a TaskService call returns, or the sentence that tells the model why not.
+
+    The rules (titles, dates, fields) live in TaskService only; a broken rule or an unknown
+    task is the model's mistake to fix, never a crash of the turn.
+    """
     try:
-        return date.fromisoformat(due_date.strip()), None
-    except ValueError:
-        return None, f"“{due_date}” is not a date; use the ISO form YYYY-MM-DD."
+        task = await change
+    except TaskInvalid as exc:
+        return f"{failed}: {exc.message}."
+    except TaskNotFound as exc:
+        return f"There is no task {exc.record_id}."
+    ctx.context.effects.append(TasksChanged())
+    return task
 
 
 @function_tool
@@ -95,17 +125,8 @@ async def add_task(
         description: Optional longer notes.
         due_date: Optional due date as an ISO date, YYYY-MM-DD.
     """
-    title = title.strip()
-    if not title:
-        return "Not added: a task needs a non-empty title."
-    due, problem = _parse_due(due_date)
-    if problem:
-        return f"Not added: {problem}"
-    task = await ctx.context.store.add_task(
-        ctx.context.user_id, title, description=(description or "").strip() or None, due_date=due
-    )
-    ctx.context.effects.append(TasksChanged())
-    return f"Added {_describe(task)}."
+    task = await _attempt(ctx, "Not added", ctx.context.tasks.add(title, description, due_date))
+    return task if isinstance(task, str) else f"Added {_describe(task)}."
 
 
 @function_tool
@@ -115,8 +136,7 @@ async def list_tasks(ctx: RunContextWrapper[TaskContext], status: Status = "open
     Args:
         status: "open" (not done yet, the default), "completed", or "all".
     """
-    completed = {"all": None, "open": False, "completed": True}[status]
-    tasks = await ctx.context.store.list_tasks(ctx.context.user_id, completed=completed)
+    tasks = await ctx.context.tasks.list(status)
     ctx.context.effects.append(TaskListShown(tasks=tasks, status=status))
     label = {"all": "", "open": "open ", "completed": "completed "}[status]
     if not tasks:
@@ -134,12 +154,9 @@ async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str) -> str:
     Args:
         text: Words to look for, such as "milk".
     """
-    words = [word for word in text.lower().split() if word]
-    tasks = await ctx.context.store.list_tasks(ctx.context.user_id)
     found = [
         {"id": t["id"], "title": t["title"], "completed": t["completed"], "due_date": t["due_date"]}
-        for t in tasks
-        if words and all(w in f"{t['title']} {t['description'] or ''}".lower() for w in words)
+        for t in await ctx.context.tasks.find(text)
     ]
     return json.dumps(found, ensure_ascii=False)
 
@@ -151,12 +168,8 @@ async def complete_task(ctx: RunContextWrapper[TaskContext], task_id: int) -> st
     Args:
         task_id: The task's number.
     """
-    try:
-        task = await ctx.context.store.update_task(ctx.context.user_id, task_id, completed=True)
-    except TaskNotFound:
-        return f"There is no task {task_id}."
-    ctx.context.effects.append(TasksChanged())
-    return f"Marked {_describe(task)} as done."
+    task = await _attempt(ctx, "Not completed", ctx.context.tasks.complete(task_id))
+    return task if isinstance(task, str) else f"Marked {_describe(task)} as done."
 
 
 @function_tool
@@ -177,27 +190,15 @@ async def update_task(
         due_date: A new due date as an ISO date, YYYY-MM-DD.
         completed: True to mark done, False to reopen.
     """
-    changes: dict[str, Any] = {}
-    if title is not None:
-        if not title.strip():
-            return "Not changed: a task needs a non-empty title."
-        changes["title"] = title.strip()
-    if description is not None:
-        changes["description"] = description.strip() or None
-    if due_date is not None:
-        due, problem = _parse_due(due_date)
-        if problem:
-            return f"Not changed: {problem}"
-        changes["due_date"] = due
-    if completed is not None:
-        changes["completed"] = completed
-    if not changes:
-        return "Nothing to change: give a title, description, due date or completed."
-    try:
-        task = await ctx.context.store.update_task(ctx.context.user_id, task_id, **changes)
-    except TaskNotFound:
-        return f"There is no task {task_id}."
-    ctx.context.effects.append(TasksChanged())
+    task = await _attempt(
+        ctx,
+        "Not changed",
+        ctx.context.tasks.update(
+            task_id, title=title, description=description, due_date=due_date, completed=completed
+        ),
+    )
+    if isinstance(task, str):
+        return task
     state = "done" if task["completed"] else "open"
     return f"Updated {_describe(task)}, now {state}."
 
@@ -209,12 +210,8 @@ async def delete_task(ctx: RunContextWrapper[TaskContext], task_id: int) -> str:
     Args:
         task_id: The task's number.
     """
-    try:
-        task = await ctx.context.store.delete_task(ctx.context.user_id, task_id)
-    except TaskNotFound:
-        return f"There is no task {task_id}."
-    ctx.context.effects.append(TasksChanged())
-    return f"Deleted {_describe(task)}."
+    task = await _attempt(ctx, "Not deleted", ctx.context.tasks.delete(task_id))
+    return task if isinstance(task, str) else f"Deleted {_describe(task)}."
 
 
 TODO_TOOLS: list[FunctionTool] = [

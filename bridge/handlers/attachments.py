@@ -4,6 +4,7 @@ content routes. Bytes go to `AttachmentFiles` (disk or database)."""
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import dataclass
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -21,8 +22,9 @@ from schemas import (
 )
 
 from ..context import RequestContext, Services
-from ..errors import BadRequest, NotFoundError, PayloadTooLarge
+from ..errors import BadRequest, Conflict, NotFoundError, PayloadTooLarge
 from ..ids import new_id
+from ..limits import read_body
 from .common import EMPTY_OBJECT, json_response
 
 UPLOAD_PATH = "/attachments/{attachment_id}/upload"
@@ -47,8 +49,8 @@ async def delete_attachment(ctx: RequestContext, req: AttachmentsDeleteReq) -> R
 
 async def direct_upload(ctx: RequestContext) -> Response:
     """`POST <path>/attachments`: multipart field `file`; answers the attachment."""
-    upload = await _upload_field(ctx.request, ctx.settings.max_upload_bytes)
-    content = await upload.read()
+    upload = await _read_upload(ctx.request, ctx.settings.max_upload_bytes)
+    content = upload.content
     params = AttachmentCreateParams(
         name=upload.filename or "upload",
         size=len(content),
@@ -67,13 +69,16 @@ async def receive_upload(services: Services, request: Request) -> Response:
     attachment_id = request.path_params["attachment_id"]
     user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "upload")
     stored = await services.store.load_attachment(user_id, attachment_id)
+    if stored.uploaded:
+        # An upload URL is good for one upload: it never rewrites bytes a message may show.
+        raise Conflict(
+            f"attachment {attachment_id!r} was already uploaded", code="already_uploaded"
+        )
     limit = services.settings.max_upload_bytes
     if request.method == "PUT":
-        from ..limits import read_body
-
         content = await read_body(request, limit)
     else:
-        content = await (await _upload_field(request, limit)).read()
+        content = (await _read_upload(request, limit)).content
     if len(content) > limit:
         raise PayloadTooLarge(_too_large(len(content), limit), code="upload_too_large")
     await services.files.write(user_id, attachment_id, content)
@@ -130,7 +135,14 @@ def _new_attachment(
     )
 
 
-async def _upload_field(request: Request, limit: int) -> UploadFile:
+@dataclass(frozen=True)
+class _Upload:
+    content: bytes
+    filename: str | None
+    content_type: str | None
+
+
+async def _read_upload(request: Request, limit: int) -> _Upload:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit + 64 * 1024:
         raise PayloadTooLarge(_too_large(int(declared), limit), code="upload_too_large")
@@ -140,14 +152,18 @@ async def _upload_field(request: Request, limit: int) -> UploadFile:
         raise BadRequest(
             f"could not read the multipart upload: {exc}", code="invalid_upload"
         ) from None
-    upload = form.get("file")
-    if not isinstance(upload, UploadFile):
-        raise BadRequest(
-            "the upload needs a multipart file field named 'file'", code="invalid_upload"
-        )
-    if upload.size is not None and upload.size > limit:
-        raise PayloadTooLarge(_too_large(upload.size, limit), code="upload_too_large")
-    return upload
+    # Closing the form closes its spooled temporary files (Starlette never does it for us).
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise BadRequest(
+                "the upload needs a multipart file field named 'file'", code="invalid_upload"
+            )
+        if upload.size is not None and upload.size > limit:
+            raise PayloadTooLarge(_too_large(upload.size, limit), code="upload_too_large")
+        return _Upload(await upload.read(), upload.filename, upload.content_type)
+    finally:
+        await form.close()
 
 
 def _mime(content_type: str | None, filename: str | None) -> str:

@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator, Callable
 
 from starlette.responses import Response
 
+from db.store import wire_thread
 from schemas import (
     ClientToolCallItem,
     StructuredInputAnswer,
     StructuredInputItem,
     StructuredInputMultipleChoice,
     StructuredInputSubmission,
-    Thread,
     ThreadCreatedEvent,
+    ThreadItemDoneEvent,
     ThreadItemReplacedEvent,
     ThreadMetadata,
     ThreadsAddClientToolOutputReq,
@@ -34,6 +35,7 @@ from ..context import RequestContext
 from ..errors import BadRequest, Conflict, PayloadTooLarge
 from ..ids import new_id
 from ..responder import Turn
+from ..turn import Lease
 from .common import open_stream, take_lease
 
 PENDING_TOOL_LOOKBACK = 20
@@ -43,13 +45,19 @@ async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
     """A new thread from its first message: `thread.created` first, then the user echo."""
     thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
     item = await _user_item(ctx, thread.id, req.params.input)
-    await ctx.store.create_thread(ctx.user_id, thread)
-    lease = await take_lease(ctx, thread.id)
+    # The thread, its first message and its lease are stored in one transaction before the
+    # stream starts: a client that hangs up before reading `thread.created` (or a database
+    # that fails in between) must not leave a thread without its message.
+    lease = Lease(ctx.store, thread.id, new_id("lease"), ctx.settings.lease_seconds)
+    await ctx.store.create_thread(
+        ctx.user_id, thread, first_item=item, lease=(lease.token, lease.ttl)
+    )
     await _link_attachments(ctx, item)
-    created = ThreadCreatedEvent(thread=Thread(**thread.model_dump(exclude={"metadata"})))
+    created = ThreadCreatedEvent(thread=wire_thread(thread))
+    echo = ThreadItemDoneEvent(item=item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
     return open_stream(
-        ctx, thread, lease, _respond(ctx, turn), lead=[created], user_item=item, title_from=item
+        ctx, thread, lease, _respond(ctx, turn), lead=[created, echo], title_from=item
     )
 
 

@@ -1224,6 +1224,10 @@ async def record_all(names: list[str], out: Path) -> None:
                 if STATE.model.remaining:
                     raise RuntimeError(f"{sc.name}: {STATE.model.remaining} scripted turns unused")
                 path = out / f"{sc.name}.json"
+                if path.exists():  # the bridge's declared differences are not the recorder's
+                    kept = json.loads(path.read_text()).get("bridge_differences")
+                    if kept:
+                        doc["bridge_differences"] = kept
                 path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
                 print(f"recorded {sc.name}: {len(exchanges)} exchanges -> {path}")
     finally:

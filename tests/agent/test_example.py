@@ -1,0 +1,113 @@
+"""examples/custom_agent.py runs as documented in docs/extending.md: its own agent (offline
+model, then a scripted one to reach its own tool and client tool) and its own action."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from agents.testing import ScriptedModel, assistant_message, function_call
+from starlette.applications import Starlette
+
+from bridge.auth import LOCAL_USER
+from bridge.settings import Settings
+from examples import custom_agent
+
+from ..conftest import RunningLifespan
+from ..wire import post, stream, types, user_input
+
+
+@pytest.fixture
+async def start(tmp_path: Path) -> AsyncIterator[Any]:
+    lifespans: list[RunningLifespan] = []
+
+    async def started(**options: Any) -> tuple[Starlette, httpx.AsyncClient]:
+        settings = Settings(
+            offline=True, database_url=f"sqlite:///{tmp_path}/shop.db", data_dir=tmp_path
+        )
+        app = custom_agent.build_app(settings, **options)
+        lifespan = RunningLifespan(app)
+        await lifespan.start()
+        lifespans.append(lifespan)
+        transport = httpx.ASGITransport(app=app)
+        return app, httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+
+    yield started
+    for lifespan in lifespans:
+        await lifespan.stop()
+
+
+def _texts(events: list[dict[str, Any]]) -> list[str]:
+    return [
+        e["item"]["content"][0]["text"]
+        for e in events
+        if e["type"] == "thread.item.done" and e["item"]["type"] == "assistant_message"
+    ]
+
+
+async def test_example_runs_offline_with_its_action(start: Any) -> None:
+    app, client = await start()
+
+    events = await stream(client, "threads.create", input=user_input("add read Dune"))
+    thread_id = events[0]["thread"]["id"]
+    assert "client_effect" in types(events)
+    assert "Added task 1 “read Dune”" in _texts(events)[-1]
+    assert [t["title"] for t in await app.state.services.store.list_tasks(LOCAL_USER)] == [
+        "read Dune"
+    ]
+
+    reserved = await stream(
+        client,
+        "threads.custom_action",
+        thread_id=thread_id,
+        action={"type": "shop.reserve", "payload": {"title": "Emma"}},
+    )
+    assert _texts(reserved) == ["Reserved “Emma” for you."]
+    unknown = await stream(
+        client,
+        "threads.custom_action",
+        thread_id=thread_id,
+        action={"type": "shop.reserve", "payload": {"title": "Ulysses"}},
+    )
+    assert unknown[-1]["type"] == "error" and "Ulysses" in unknown[-1]["message"]
+    # The bridge's own todo action is still registered next to the team's.
+    sync = await post(
+        client,
+        "threads.sync_custom_action",
+        thread_id=thread_id,
+        action={"type": "tasks.complete", "payload": {"task_id": 1}},
+    )
+    assert sync.status_code == 200, sync.text
+    [task] = await app.state.services.store.list_tasks(LOCAL_USER)
+    assert task["completed"] is True
+
+
+async def test_example_agent_uses_its_own_tool_and_client_tool(start: Any) -> None:
+    model = ScriptedModel(
+        [
+            [function_call("book_stock", {"title": "The Hobbit"}, call_id="c1")],
+            [
+                assistant_message("We have 3."),
+                function_call("open_cart", {"title": "The Hobbit"}, call_id="c2"),
+            ],
+        ]
+    )
+    _, client = await start(model=model)
+
+    events = await stream(client, "threads.create", input=user_input("buy the hobbit"))
+
+    model.assert_complete()
+    first, second = model.calls  # no third request: the turn ended on the client tool
+    assert "You are Shelf" in (first.system_instructions or "")
+    offered = {tool.name for tool in first.tools}
+    assert {"book_stock", "open_cart", "add_task"} <= offered
+    output = next(i for i in second.input if i.get("type") == "function_call_output")
+    assert output["output"] == "“The Hobbit”: 3 in stock."
+    calls = [e["item"] for e in events if e.get("item", {}).get("type") == "client_tool_call"]
+    assert [(c["name"], c["arguments"], c["status"]) for c in calls] == [
+        ("open_cart", {"title": "The Hobbit"}, "pending")
+    ]
+    assert _texts(events) == ["We have 3."]
