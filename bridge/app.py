@@ -119,14 +119,14 @@ def create_app(
         try:
             app.state.schema = await prepare_schema(engine)
         except Exception as exc:
-            await engine.dispose()
+            await store.close()
             where = engine.url.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
         try:
             async with mcp.running(), responder_running(services):
                 yield
         finally:
-            await engine.dispose()
+            await store.close()
 
     middleware = []
     if settings.cors_origins:

@@ -8,6 +8,7 @@ JSON, which handlers send as is.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -15,8 +16,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, and_, delete, func, insert, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -141,6 +142,73 @@ def thread_json(thread: ThreadMetadata) -> str:
     return wire_thread(thread).model_dump_json(exclude_none=True)
 
 
+class _Prepared:
+    """A hot read built once, compiled once per dialect, then run by the driver directly.
+
+    Building and compiling a SQLAlchemy statement costs more than the query itself on an
+    indexed page read (issue #7); the SQL and its parameter order are kept per dialect.
+    """
+
+    def __init__(self, statement: Any) -> None:
+        self.statement = statement
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+
+    def bind(self, dialect: Dialect, params: dict[str, Any]) -> tuple[str, Any]:
+        """The dialect's SQL and its arguments (a tuple or a dict, as its driver wants)."""
+        entry = self._compiled.get(dialect.name)
+        if entry is None:
+            compiled = self.statement.compile(dialect=dialect)
+            positions = tuple(compiled.positiontup) if compiled.positiontup else None
+            entry = (compiled.string, positions, dict(compiled.params))
+            self._compiled[dialect.name] = entry
+        sql, positions, defaults = entry
+        values = {**defaults, **params}
+        if positions is not None:
+            return sql, tuple(values[name] for name in positions)
+        return sql, values
+
+
+def _visible() -> list[Any]:
+    # Plain comparisons rather than NOT IN: an expanding IN cannot be compiled ahead.
+    return [items.c.type != literal(kind) for kind in sorted(HIDDEN_ITEM_TYPES)]
+
+
+def _page_statement(order: Order, after: bool) -> _Prepared:
+    query = select(items.c.id, items.c.data).where(
+        items.c.thread_id == bindparam("thread_id"),
+        items.c.user_id == bindparam("user_id"),
+        *_visible(),
+    )
+    if after:
+        anchor = (
+            select(items.c.seq)
+            .where(items.c.thread_id == bindparam("thread_id"), items.c.id == bindparam("after"))
+            .scalar_subquery()
+        )
+        query = query.where(items.c.seq > anchor if order == "asc" else items.c.seq < anchor)
+    ordered = items.c.seq.asc() if order == "asc" else items.c.seq.desc()
+    return _Prepared(query.order_by(ordered).limit(bindparam("limit")))
+
+
+_PAGES = {
+    (order, after): _page_statement(order, after)
+    for order in ("asc", "desc")
+    for after in (False, True)
+}
+_THREAD = _Prepared(
+    select(threads.c.id, threads.c.title, threads.c.status, threads.c.created_at).where(
+        threads.c.id == bindparam("thread_id"), threads.c.user_id == bindparam("user_id")
+    )
+)
+
+
+def _timestamp(value: Any) -> datetime:
+    # The raw sqlite3 path hands back SQLAlchemy's text form of a DateTime.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return _aware(value)
+
+
 class _OnLoop:
     """A synchronous SQLite connection used directly on the event loop, behind the async API.
 
@@ -163,6 +231,25 @@ class Store:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._reader: Engine | None = sqlite_reader(engine)
+        self._raw: sqlite3.Connection | None = None
+
+    async def _fetch(self, query: _Prepared, **params: Any) -> list[Any]:
+        """Rows of a prepared read: raw sqlite3 on the loop, or the driver via the engine."""
+        if self._reader is not None:
+            sql, args = query.bind(self._reader.dialect, params)
+            if self._raw is None:
+                self._raw = self._reader.raw_connection().driver_connection
+            return self._raw.execute(sql, args).fetchall()  # type: ignore[union-attr]
+        sql, args = query.bind(self.engine.dialect, params)
+        async with self.engine.connect() as conn:
+            return list((await conn.exec_driver_sql(sql, args)).all())
+
+    async def close(self) -> None:
+        """Release the read connection and the engine's pool."""
+        if self._reader is not None:
+            self._raw = None
+            self._reader.dispose()
+        await self.engine.dispose()
 
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[Any]:
@@ -215,17 +302,18 @@ class Store:
 
     async def load_thread(self, user_id: str, thread_id: str) -> ThreadMetadata:
         """A thread's metadata, or ThreadNotFound."""
-        async with self._reading() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        threads.c.id, threads.c.title, threads.c.status, threads.c.created_at
-                    ).where(threads.c.id == thread_id, threads.c.user_id == user_id)
-                )
-            ).first()
-        if row is None:
+        rows = await self._fetch(_THREAD, thread_id=thread_id, user_id=user_id)
+        if not rows:
             raise ThreadNotFound(thread_id)
-        return _thread_from_row(row)
+        thread_id, title, status, created_at = rows[0]
+        return ThreadMetadata.model_validate(
+            {
+                "id": thread_id,
+                "title": title,
+                "created_at": _timestamp(created_at),
+                "status": json.loads(status),
+            }
+        )
 
     async def save_thread(self, user_id: str, thread: ThreadMetadata) -> None:
         """Store a thread's title and status."""
@@ -478,28 +566,18 @@ class Store:
         Hidden items are left out in SQL, so pages stay full. Only an empty page costs a
         second query, to tell an unknown thread (404) from an empty one.
         """
-        query = select(items.c.id, items.c.data).where(
-            items.c.thread_id == thread_id,
-            items.c.user_id == user_id,
-            items.c.type.not_in(HIDDEN_ITEM_TYPES),
-        )
+        params: dict[str, Any] = {"thread_id": thread_id, "user_id": user_id, "limit": limit + 1}
         if after is not None:
-            anchor = (
-                select(items.c.seq)
-                .where(items.c.thread_id == thread_id, items.c.id == after)
-                .scalar_subquery()
-            )
-            query = query.where(items.c.seq > anchor if order == "asc" else items.c.seq < anchor)
-        query = query.order_by(items.c.seq.asc() if order == "asc" else items.c.seq.desc())
-        async with self._reading() as conn:
-            rows = (await conn.execute(query.limit(limit + 1))).all()
-            if not rows:
+            params["after"] = after
+        rows = await self._fetch(_PAGES[order, after is not None], **params)
+        if not rows:
+            async with self._reading() as conn:
                 await self._require_thread(conn, user_id, thread_id)
                 if after is not None:
                     await self._require_item(conn, user_id, thread_id, after)
         has_more = len(rows) > limit
         rows = rows[:limit]
-        return ItemPage([row.data for row in rows], has_more, rows[-1].id if has_more else None)
+        return ItemPage([row[1] for row in rows], has_more, rows[-1][0] if has_more else None)
 
     async def _require_item(
         self, conn: AsyncConnection | _OnLoop, user_id: str, thread_id: str, item_id: str
