@@ -348,6 +348,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .auth import AuthSettings, InsecureBind, check_bind
+    from .logs import configure as configure_logs
     from .settings import Settings
 
     try:
@@ -364,6 +365,7 @@ def _serve(args: argparse.Namespace) -> int:
         f" ({settings.database_url}, {model})",
         file=sys.stderr,
     )
+    configure_logs(args.log_level)
     uvicorn.run(
         "bridge.app:create_app",
         factory=True,
@@ -371,6 +373,8 @@ def _serve(args: argparse.Namespace) -> int:
         port=args.port,
         reload=args.reload,
         log_level=args.log_level,
+        # The bridge writes one structured line per request; uvicorn's would repeat it.
+        access_log=False,
         timeout_graceful_shutdown=10,
     )
     return 0
@@ -573,7 +577,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow a non-loopback bind with no auth configured (everyone is one user)",
     )
-    serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--log-level",
+        default=os.environ.get("BRIDGE_LOG_LEVEL", "info"),
+        help="debug, info, warning or error (default: BRIDGE_LOG_LEVEL or info)",
+    )
     serve.set_defaults(func=_serve)
 
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
