@@ -19,7 +19,7 @@ def connect_url(url: str) -> URL:
     """Map a pasted URL (`postgres://…?sslmode=require`, `sqlite:///…`) to an async driver URL."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
-    if backend == "postgresql":
+    if backend in ("postgresql", "postgres"):  # Heroku and others still hand out postgres://
         # psycopg 3 hands libpq parameters such as sslmode and channel_binding through as is.
         return parsed.set(drivername="postgresql+psycopg")
     if backend == "sqlite":

@@ -139,7 +139,7 @@ def wire_thread(thread: ThreadMetadata) -> Thread:
 
 def thread_json(thread: ThreadMetadata) -> str:
     """`wire_thread` as JSON (`items` last: get_by_id puts the real page in its place)."""
-    return wire_thread(thread).model_dump_json(exclude_none=True)
+    return encode(wire_thread(thread)).decode()
 
 
 class _Prepared:

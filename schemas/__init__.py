@@ -11,7 +11,6 @@ from .base import (
     Page,
     WireBase,
     encode,
-    encode_value,
     utcnow,
 )
 from .errors import (
@@ -294,6 +293,5 @@ __all__ = [
     "WorkflowTaskUpdated",
     "chatkit_req_adapter",
     "encode",
-    "encode_value",
     "utcnow",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -33,9 +33,3 @@ def encode(model: BaseModel) -> bytes:
     """Serialise a wire model to JSON bytes without null fields: the only output encoder."""
     return model.model_dump_json(exclude_none=True, by_alias=True).encode()
 
-
-def encode_value(value: Any) -> bytes:
-    """Serialise a plain JSON-able value (dicts from the store) the same way as `encode`."""
-    from pydantic_core import to_json
-
-    return to_json(value)

@@ -122,7 +122,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
     async def factory(**kwargs: Any) -> Starlette:
         parts = {
             k: kwargs.pop(k)
-            for k in ("responder", "actions", "authenticator", "limiter", "engine")
+            for k in ("responder", "actions", "authenticator", "auth_settings", "limiter", "engine")
             if k in kwargs
         }
         parts.setdefault("responder", ScriptedResponder())
