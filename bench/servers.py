@@ -4,8 +4,10 @@
     python -m bench.servers bare --port P --bodies FILE
 
 Both run with the same uvicorn settings (one worker, uvloop and httptools when installed) and
-the same `--log-level`, which defaults to what `python -m bridge serve` uses (info: uvicorn's
-access log, and the bridge's own line per request); the logs go to a file of the run.
+the same `--log-level`, which defaults to what `python -m bridge serve` uses (info). Each writes
+one line per request, as in production: the bridge its own structured line (`bridge serve`
+turns uvicorn's access log off), the bare endpoint uvicorn's access line. The logs go to a
+file of the run.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def configure_logs(level: str) -> None:
         configure(level)
 
 
-def serve(app: Starlette, port: int, log_level: str) -> None:
+def serve(app: Starlette, port: int, log_level: str, *, access_log: bool) -> None:
     """Serve `app` on 127.0.0.1:port until SIGTERM."""
     configure_logs(log_level)
     uvicorn.run(
@@ -98,7 +100,7 @@ def serve(app: Starlette, port: int, log_level: str) -> None:
         port=port,
         workers=1,
         log_level=log_level,
-        access_log=log_level in ("info", "debug", "trace"),
+        access_log=access_log and log_level in ("info", "debug", "trace"),
         timeout_graceful_shutdown=3,
     )
 
@@ -122,7 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         raw = json.loads(args.bodies.read_text())
         app = bare_app({op: text.encode() for op, text in raw.items()})
-    serve(app, args.port, args.log_level)
+    # The bridge logs each request itself, as `bridge serve` runs it; the bare endpoint has
+    # only uvicorn's access line: one line per request on both sides.
+    serve(app, args.port, args.log_level, access_log=args.kind == "bare")
 
 
 if __name__ == "__main__":
