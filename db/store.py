@@ -202,6 +202,18 @@ _THREAD = _Prepared(
 )
 
 
+def _insert_item(user_id: str, item: ThreadItem, data: str | None = None) -> Any:
+    """The insert of an item: its wire JSON and the columns pages are read by."""
+    return insert(items).values(
+        id=item.id,
+        thread_id=item.thread_id,
+        user_id=user_id,
+        type=item.type,
+        created_at=item.created_at,
+        data=data if data is not None else encode(item).decode(),
+    )
+
+
 def _timestamp(value: Any) -> datetime:
     # The raw sqlite3 path hands back SQLAlchemy's text form of a DateTime.
     if isinstance(value, str):
@@ -289,16 +301,7 @@ class Store:
                 )
             )
             if first_item is not None:
-                await conn.execute(
-                    insert(items).values(
-                        id=first_item.id,
-                        thread_id=first_item.thread_id,
-                        user_id=user_id,
-                        type=first_item.type,
-                        created_at=first_item.created_at,
-                        data=encode(first_item).decode(),
-                    )
-                )
+                await conn.execute(_insert_item(user_id, first_item))
 
     async def load_thread(self, user_id: str, thread_id: str) -> ThreadMetadata:
         """A thread's metadata, or ThreadNotFound."""
@@ -461,16 +464,7 @@ class Store:
     async def add_item(self, user_id: str, item: ThreadItem) -> None:
         """Append an item (its wire JSON) to its thread."""
         async with self.engine.begin() as conn:
-            await conn.execute(
-                insert(items).values(
-                    id=item.id,
-                    thread_id=item.thread_id,
-                    user_id=user_id,
-                    type=item.type,
-                    created_at=item.created_at,
-                    data=encode(item).decode(),
-                )
-            )
+            await conn.execute(_insert_item(user_id, item))
 
     async def save_item(self, user_id: str, item: ThreadItem) -> None:
         """Replace an item in place (keeping its position), or append it if it is new."""
@@ -486,16 +480,7 @@ class Store:
                 .values(type=item.type, data=data)
             )
             if result.rowcount == 0:
-                await conn.execute(
-                    insert(items).values(
-                        id=item.id,
-                        thread_id=item.thread_id,
-                        user_id=user_id,
-                        type=item.type,
-                        created_at=item.created_at,
-                        data=data,
-                    )
-                )
+                await conn.execute(_insert_item(user_id, item, data))
 
     async def load_item(self, user_id: str, thread_id: str, item_id: str) -> ThreadItem:
         """One item, or ItemNotFound."""

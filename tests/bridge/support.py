@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 
 from bridge.auth import Principal
@@ -35,6 +31,7 @@ from schemas import (
 )
 
 from ..fakes import Step, stream_text
+from ..live import free_port, serve  # noqa: F401  (re-exported for this package's tests)
 from ..wire import post
 
 USER_HEADER = "x-test-user"
@@ -192,29 +189,6 @@ def texts(items: list[dict[str, Any]]) -> list[str]:
 
 
 # ---- a live server --------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Run `app` (already started) on uvicorn on a free 127.0.0.1 port; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", timeout_graceful_shutdown=5)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 10)
-        sock.close()
 
 
 def chatkit_body(op: str, **params: Any) -> dict[str, Any]:

@@ -11,19 +11,18 @@ import json
 import os
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import jwt
-import uvicorn
 from hypothesis import HealthCheck, Phase, settings
 from sqlalchemy import select
-from starlette.applications import Starlette
 
 from db.models import AttachmentRow, FeedbackRow, ItemRow, ThreadRow
+
+from ..live import free_port, serve  # noqa: F401  (re-exported for this package's tests)
 
 SECRET = "reliability-test-secret-0123456789abcdef"  # 40 characters, HS256
 REQUEST_TIMEOUT = 10.0
@@ -186,31 +185,6 @@ async def wait_released(store: Any, thread_id: str, timeout: float = 5.0) -> Non
 
 
 # ---- a live server ----------------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def serve(app: Starlette) -> AsyncIterator[str]:
-    """Run `app` (already started) on uvicorn on a free 127.0.0.1 port; yields the base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", timeout_graceful_shutdown=5, backlog=256
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        for _ in range(500):
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 15)
-        sock.close()
 
 
 class RawStream:
