@@ -11,18 +11,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bridge.responder import Responder, Turn
+from bridge.responder import Responder, Turn, stream_text
 from schemas import (
-    AssistantMessageContent,
-    AssistantMessageContentPartAdded,
-    AssistantMessageContentPartDone,
-    AssistantMessageContentPartTextDelta,
-    AssistantMessageItem,
-    ThreadItemAddedEvent,
-    ThreadItemDoneEvent,
-    ThreadItemUpdatedEvent,
     ThreadStreamEvent,
-    utcnow,
 )
 
 DELTA = "word "
@@ -50,41 +41,16 @@ class Script:
         return f"bench deltas={self.deltas} interval={self.interval}"
 
 
-async def scripted_answer(turn: Turn, script: Script) -> AsyncIterator[ThreadStreamEvent]:
-    """An assistant message of `script.deltas` deltas, events as the widget wants them."""
-    item_id = turn.new_id("msg")
-    thread_id = turn.thread.id
-    yield ThreadItemAddedEvent(
-        item=AssistantMessageItem(id=item_id, thread_id=thread_id, created_at=utcnow())
-    )
-    yield ThreadItemUpdatedEvent(
-        item_id=item_id,
-        update=AssistantMessageContentPartAdded(
-            content_index=0, content=AssistantMessageContent(text="")
-        ),
-    )
+async def _deltas(script: Script) -> AsyncIterator[str]:
     for _ in range(script.deltas):
         if script.interval:
             await asyncio.sleep(script.interval)
-        yield ThreadItemUpdatedEvent(
-            item_id=item_id,
-            update=AssistantMessageContentPartTextDelta(content_index=0, delta=DELTA),
-        )
-    text = DELTA * script.deltas
-    yield ThreadItemUpdatedEvent(
-        item_id=item_id,
-        update=AssistantMessageContentPartDone(
-            content_index=0, content=AssistantMessageContent(text=text)
-        ),
-    )
-    yield ThreadItemDoneEvent(
-        item=AssistantMessageItem(
-            id=item_id,
-            thread_id=thread_id,
-            created_at=utcnow(),
-            content=[AssistantMessageContent(text=text)],
-        )
-    )
+        yield DELTA
+
+
+def scripted_answer(turn: Turn, script: Script) -> AsyncIterator[ThreadStreamEvent]:
+    """An assistant message of `script.deltas` deltas, events as the widget wants them."""
+    return stream_text(turn, _deltas(script))
 
 
 class EchoResponder:

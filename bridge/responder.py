@@ -8,12 +8,27 @@ A responder reports failures by raising `TurnFailed`; anything else becomes a ge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from db import Store
-from schemas import InferenceOptions, ThreadItem, ThreadMetadata, ThreadStreamEvent, UserMessageItem
+from schemas import (
+    AssistantMessageContent,
+    AssistantMessageContentPartAdded,
+    AssistantMessageContentPartDone,
+    AssistantMessageContentPartTextDelta,
+    AssistantMessageItem,
+    InferenceOptions,
+    ThreadItem,
+    ThreadItemAddedEvent,
+    ThreadItemDoneEvent,
+    ThreadItemUpdatedEvent,
+    ThreadMetadata,
+    ThreadStreamEvent,
+    UserMessageItem,
+    utcnow,
+)
 
 from .ids import new_id
 from .settings import Settings
@@ -48,3 +63,55 @@ class Responder(Protocol):
     def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Yield the answer's events; raise TurnFailed for a failure the user should see."""
         ...
+
+
+async def stream_text(
+    turn: Turn, chunks: Iterable[str] | AsyncIterable[str]
+) -> AsyncIterator[ThreadStreamEvent]:
+    """An assistant message streamed from text chunks, as the widget needs it.
+
+    `thread.item.added` (empty content) → `content_part.added` → a `text_delta` per chunk →
+    `content_part.done` → `thread.item.done`. For a custom responder that produces plain text.
+    """
+    item_id = turn.new_id("msg")
+    thread_id = turn.thread.id
+    yield ThreadItemAddedEvent(
+        item=AssistantMessageItem(id=item_id, thread_id=thread_id, created_at=utcnow())
+    )
+    yield ThreadItemUpdatedEvent(
+        item_id=item_id,
+        update=AssistantMessageContentPartAdded(
+            content_index=0, content=AssistantMessageContent(text="")
+        ),
+    )
+    said: list[str] = []
+
+    async def each() -> AsyncIterator[str]:
+        if isinstance(chunks, AsyncIterable):
+            async for chunk in chunks:
+                yield chunk
+        else:
+            for chunk in chunks:
+                yield chunk
+
+    async for chunk in each():
+        said.append(chunk)
+        yield ThreadItemUpdatedEvent(
+            item_id=item_id,
+            update=AssistantMessageContentPartTextDelta(content_index=0, delta=chunk),
+        )
+    text = "".join(said)
+    yield ThreadItemUpdatedEvent(
+        item_id=item_id,
+        update=AssistantMessageContentPartDone(
+            content_index=0, content=AssistantMessageContent(text=text)
+        ),
+    )
+    yield ThreadItemDoneEvent(
+        item=AssistantMessageItem(
+            id=item_id,
+            thread_id=thread_id,
+            created_at=utcnow(),
+            content=[AssistantMessageContent(text=text)],
+        )
+    )

@@ -9,57 +9,31 @@ from typing import Any
 
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
+from bridge.responder import stream_text as bridge_stream_text
 from schemas import (
     AssistantMessageContent,
     AssistantMessageContentPartAdded,
-    AssistantMessageContentPartDone,
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ThreadItemAddedEvent,
-    ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     utcnow,
 )
 
 
-async def stream_text(
-    turn: Turn, chunks: list[str], delay: float = 0.0
-) -> AsyncIterator[ThreadStreamEvent]:
-    """An assistant message streamed in `chunks`, the way the widget wants it."""
-    item_id = turn.new_id("msg")
-    thread_id = turn.thread.id
-    yield ThreadItemAddedEvent(
-        item=AssistantMessageItem(id=item_id, thread_id=thread_id, created_at=utcnow())
-    )
-    yield ThreadItemUpdatedEvent(
-        item_id=item_id,
-        update=AssistantMessageContentPartAdded(
-            content_index=0, content=AssistantMessageContent(text="")
-        ),
-    )
+async def _paced(chunks: list[str], delay: float) -> AsyncIterator[str]:
     for chunk in chunks:
         if delay:
             await asyncio.sleep(delay)
-        yield ThreadItemUpdatedEvent(
-            item_id=item_id,
-            update=AssistantMessageContentPartTextDelta(content_index=0, delta=chunk),
-        )
-    text = "".join(chunks)
-    yield ThreadItemUpdatedEvent(
-        item_id=item_id,
-        update=AssistantMessageContentPartDone(
-            content_index=0, content=AssistantMessageContent(text=text)
-        ),
-    )
-    yield ThreadItemDoneEvent(
-        item=AssistantMessageItem(
-            id=item_id,
-            thread_id=thread_id,
-            created_at=utcnow(),
-            content=[AssistantMessageContent(text=text)],
-        )
-    )
+        yield chunk
+
+
+def stream_text(
+    turn: Turn, chunks: list[str], delay: float = 0.0
+) -> AsyncIterator[ThreadStreamEvent]:
+    """An assistant message streamed in `chunks` (a pause of `delay` before each)."""
+    return bridge_stream_text(turn, _paced(chunks, delay))
 
 
 Step = Callable[[Turn], AsyncIterator[ThreadStreamEvent]]
