@@ -9,6 +9,7 @@ from starlette.requests import Request
 
 from db import Store
 
+from .logs import RequestLog
 from .responder import Responder, Turn
 from .settings import Settings
 
@@ -37,6 +38,7 @@ class RequestContext:
     user_id: str
     services: Services
     request: Request
+    log: RequestLog
 
     @property
     def store(self) -> Store:

@@ -93,6 +93,12 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
     fmt = fmt or os.environ.get("BRIDGE_LOG_FORMAT") or "text"
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(as_json=fmt == "json"))
+    # The "Optimization" knobs of Python's logging HOWTO: the lines never show the caller's
+    # file, thread or process, so skip finding them for every record (one per request).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level, logging.INFO))

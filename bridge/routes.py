@@ -57,14 +57,15 @@ def _guarded(
 ) -> Callable[[Request], Awaitable[Response]]:
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
-        record = RequestLog(request.method, request.url.path)
+        path = request.scope["path"]  # request.url would build a whole URL per request
+        record = RequestLog(request.method, path)
         request.state.log = record
         try:
             response = await endpoint(services, request)
         except Exception as exc:
             mapped = _map(exc)
             if mapped is None:
-                log.exception("unhandled error on %s", request.url.path)
+                log.exception("unhandled error on %s", path)
                 mapped = BridgeError("internal error; see the bridge's log")
             elif mapped.status >= 500:
                 log.error("%s: %s", mapped.code, exc)
@@ -80,10 +81,11 @@ def _guarded(
 
 async def _context(services: Services, request: Request) -> RequestContext:
     principal = await services.authenticator.authenticate(request)
-    request.state.log.user = principal.user_id
+    record: RequestLog = request.state.log
+    record.user = principal.user_id
     if services.limiter is not None:
         services.limiter.check(principal.user_id)
-    return RequestContext(principal.user_id, services, request)
+    return RequestContext(principal.user_id, services, request, record)
 
 
 async def chatkit(services: Services, request: Request) -> Response:
@@ -91,10 +93,10 @@ async def chatkit(services: Services, request: Request) -> Response:
     # Authenticate first, so an anonymous client cannot make the bridge buffer a body.
     ctx = await _context(services, request)
     req = decode_request(await read_body(request, services.settings.max_body_bytes))
-    request.state.log.op = req.type
+    ctx.log.op = req.type
     thread_id = getattr(req.params, "thread_id", None)
     if isinstance(thread_id, str):
-        request.state.log.thread = thread_id
+        ctx.log.thread = thread_id
     return await ROUTES[req.type](ctx, req)
 
 

@@ -12,7 +12,6 @@ from schemas import ThreadMetadata, ThreadStreamEvent, UserMessageItem
 from ..context import RequestContext
 from ..errors import BadRequest, Conflict
 from ..ids import new_id
-from ..logs import RequestLog
 from ..sse import stream_response
 from ..turn import Lease, ShutdownWatch, run_turn
 
@@ -53,9 +52,8 @@ def open_stream(
     title_from: UserMessageItem | None = None,
 ) -> Response:
     """The SSE response of a turn; the lease is released however the response ends."""
-    record: RequestLog | None = getattr(ctx.request.state, "log", None)
-    if record is not None:
-        record.thread = thread.id
+    record = ctx.log
+    record.thread = thread.id
     shutdown = anyio.Event()
     frames = run_turn(
         store=ctx.store,
@@ -72,8 +70,7 @@ def open_stream(
 
     async def on_close() -> None:
         await lease.release()
-        if record is not None:
-            record.emit()
+        record.emit()
 
     return stream_response(
         frames,
