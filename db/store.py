@@ -119,13 +119,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _thread_from_row(row: Any) -> ThreadMetadata:
+def _thread_metadata(
+    thread_id: str, title: str | None, status: str, created_at: Any
+) -> ThreadMetadata:
+    """A thread's metadata from its stored columns."""
     return ThreadMetadata.model_validate(
         {
-            "id": row.id,
-            "title": row.title,
-            "created_at": _aware(row.created_at),
-            "status": json.loads(row.status),
+            "id": thread_id,
+            "title": title,
+            "created_at": _timestamp(created_at),
+            "status": json.loads(status),
         }
     )
 
@@ -212,6 +215,45 @@ def _insert_item(user_id: str, item: ThreadItem, data: str | None = None) -> Any
         created_at=item.created_at,
         data=data if data is not None else encode(item).decode(),
     )
+
+
+def _thread_page_statement(order: Order, after: bool) -> _Prepared:
+    query = select(threads.c.id, threads.c.title, threads.c.status, threads.c.created_at).where(
+        threads.c.user_id == bindparam("user_id")
+    )
+    if after:
+        anchor = (
+            select(threads.c.seq)
+            .where(threads.c.id == bindparam("after"), threads.c.user_id == bindparam("user_id"))
+            .scalar_subquery()
+        )
+        query = query.where(threads.c.seq < anchor if order == "desc" else threads.c.seq > anchor)
+    ordered = threads.c.seq.desc() if order == "desc" else threads.c.seq.asc()
+    return _Prepared(query.order_by(ordered).limit(bindparam("limit")))
+
+
+_THREAD_PAGES = {
+    (order, after): _thread_page_statement(order, after)
+    for order in ("asc", "desc")
+    for after in (False, True)
+}
+_datetime_json: TypeAdapter[datetime] = TypeAdapter(datetime)
+
+
+def _listed_thread_json(thread_id: str, title: str | None, status: str, created_at: Any) -> str:
+    """`thread_json` of a stored row, built from its columns (the status is stored as wire
+    JSON): validating and dumping a model per row made threads.list 3x slower than items.list."""
+    parts = ['{"id":', json.dumps(thread_id, ensure_ascii=False)]
+    if title is not None:
+        parts += [',"title":', json.dumps(title, ensure_ascii=False)]
+    parts += [
+        ',"created_at":',
+        _datetime_json.dump_json(_timestamp(created_at)).decode(),
+        ',"status":',
+        status,
+        ',"metadata":{},"items":{"data":[],"has_more":false}}',
+    ]
+    return "".join(parts)
 
 
 def _timestamp(value: Any) -> datetime:
@@ -308,15 +350,7 @@ class Store:
         rows = await self._fetch(_THREAD, thread_id=thread_id, user_id=user_id)
         if not rows:
             raise ThreadNotFound(thread_id)
-        thread_id, title, status, created_at = rows[0]
-        return ThreadMetadata.model_validate(
-            {
-                "id": thread_id,
-                "title": title,
-                "created_at": _timestamp(created_at),
-                "status": json.loads(status),
-            }
-        )
+        return _thread_metadata(*rows[0])
 
     async def save_thread(self, user_id: str, thread: ThreadMetadata) -> None:
         """Store a thread's title and status."""
@@ -337,27 +371,17 @@ class Store:
         self, user_id: str, *, limit: int, order: Order = "desc", after: str | None = None
     ) -> ItemPage:
         """A page of the user's threads, by creation order, as wire JSON."""
-        query = select(threads.c.id, threads.c.title, threads.c.status, threads.c.created_at).where(
-            threads.c.user_id == user_id
-        )
+        params: dict[str, Any] = {"user_id": user_id, "limit": limit + 1}
         if after is not None:
-            anchor = (
-                select(threads.c.seq)
-                .where(threads.c.id == after, threads.c.user_id == user_id)
-                .scalar_subquery()
-            )
-            query = query.where(
-                threads.c.seq < anchor if order == "desc" else threads.c.seq > anchor
-            )
-        query = query.order_by(threads.c.seq.desc() if order == "desc" else threads.c.seq.asc())
-        async with self._reading() as conn:
-            rows = (await conn.execute(query.limit(limit + 1))).all()
-            if not rows and after is not None:
+            params["after"] = after
+        rows = await self._fetch(_THREAD_PAGES[order, after is not None], **params)
+        if not rows and after is not None:
+            async with self._reading() as conn:
                 await self._require_thread(conn, user_id, after)
         has_more = len(rows) > limit
         rows = rows[:limit]
-        data = [thread_json(_thread_from_row(row)) for row in rows]
-        return ItemPage(data, has_more, rows[-1].id if has_more else None)
+        data = [_listed_thread_json(*row) for row in rows]
+        return ItemPage(data, has_more, rows[-1][0] if has_more else None)
 
     async def delete_thread(self, user_id: str, thread_id: str) -> list[StoredAttachment]:
         """Delete a thread with its items, feedback and attachments; returns the attachments."""

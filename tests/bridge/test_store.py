@@ -305,3 +305,40 @@ async def test_another_users_records_are_absent(proto_bare_store: Store) -> None
         await store.add_feedback("bob", thread_id, ["msg_0000"], "positive")
     assert await store.load_items("bob", thread_id) == []
     assert len(await store.load_items("ann", thread_id)) == 1
+
+
+async def test_listed_thread_json_is_byte_identical_to_the_model_encoding(db_url: str) -> None:
+    """threads.list builds each thread's JSON from its columns; it must equal `thread_json`."""
+    from datetime import UTC, datetime
+
+    from db import make_engine
+    from db.migrations import prepare_schema
+    from db.store import Store, thread_json
+    from schemas import LockedStatus, ThreadMetadata
+
+    engine = make_engine(db_url)
+    await prepare_schema(engine)
+    store = Store(engine)
+    try:
+        made = [
+            ThreadMetadata(id="thr_untitled", created_at=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)),
+            ThreadMetadata(
+                id="thr_unicode",
+                title='Café "quotes" \\ ünïcode ☕',
+                created_at=datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=UTC),
+            ),
+            ThreadMetadata(
+                id="thr_locked",
+                title="locked",
+                created_at=datetime(2026, 5, 6, 7, 8, 9, 1, tzinfo=UTC),
+                status=LockedStatus(reason="read only"),
+            ),
+        ]
+        for thread in made:
+            await store.create_thread("u", thread)
+        page = await store.list_threads("u", limit=10, order="asc")
+        expected = [thread_json(await store.load_thread("u", t.id)) for t in made]
+        assert page.data == expected
+        assert '"title":"Café' in page.data[1] and '"reason":"read only"' in page.data[2]
+    finally:
+        await store.close()
