@@ -102,3 +102,5 @@ def configure(level: str | None = None, fmt: str | None = None) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(getattr(logging, level, logging.INFO))
+    # Alembic narrates its plugins and context at start-up; the bridge says what matters.
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))
