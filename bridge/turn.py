@@ -72,6 +72,8 @@ class Lease:
     token: str
     ttl: float
     _renewer: asyncio.Task[None] | None = field(default=None, repr=False)
+    _retrier: asyncio.Task[None] | None = field(default=None, repr=False)
+    _released: bool = field(default=False, repr=False)
 
     def start(self) -> None:
         """Begin renewing the lease in the background."""
@@ -86,8 +88,6 @@ class Lease:
             except Exception:  # a failed renewal only shortens the lease
                 log.warning("could not renew the lease of thread %s", self.thread_id)
 
-    _retrier: asyncio.Task[None] | None = field(default=None, repr=False)
-
     async def release(self) -> None:
         """Stop renewing and give the lease back; safe to call twice; never raises.
 
@@ -97,8 +97,9 @@ class Lease:
         if self._renewer is not None:
             self._renewer.cancel()
             self._renewer = None
-        if self._retrier is not None:
+        if self._released:  # the stream's end and the response's close both call this
             return
+        self._released = True
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             try:
                 await self.store.release_thread(self.thread_id, self.token)
@@ -275,20 +276,18 @@ async def run_turn(
         if updated is not None:
             stats.events += 1
             yield frame(updated)
-    except asyncio.CancelledError:
-        if shutdown is None or not shutdown.claim():
-            stats.outcome = "stopped by client"
-            with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-                await _keep_after_stop(store, user_id, thread, pending)
-            raise
-        stats.outcome, stats.error = "error", "server shutting down"
-        await _keep_after_stop(store, user_id, thread, pending)
-        yield frame(ErrorEvent(code="server.shutdown", message=SHUTDOWN_MESSAGE, allow_retry=True))
-    except GeneratorExit:
-        stats.outcome = "stopped by client"
+    except (asyncio.CancelledError, GeneratorExit) as stop:
+        # The client went away (cancelled, or the body closed), or the shutdown watch fired.
+        by_shutdown = isinstance(stop, asyncio.CancelledError) and (
+            shutdown is not None and shutdown.claim()
+        )
+        stats.outcome = "error" if by_shutdown else "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
             await _keep_after_stop(store, user_id, thread, pending)
-        raise
+        if not by_shutdown:
+            raise
+        stats.error = "server shutting down"
+        yield frame(ErrorEvent(code="server.shutdown", message=SHUTDOWN_MESSAGE, allow_retry=True))
     finally:
         if shutdown is not None:
             shutdown.stop()
