@@ -32,4 +32,3 @@ def utcnow() -> datetime:
 def encode(model: BaseModel) -> bytes:
     """Serialise a wire model to JSON bytes without null fields: the only output encoder."""
     return model.model_dump_json(exclude_none=True, by_alias=True).encode()
-
