@@ -55,6 +55,20 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.close()
 
 
+def postgres_reader(engine: AsyncEngine) -> AsyncEngine | None:
+    """An autocommit engine for PostgreSQL's hot reads, or None for other databases.
+
+    On the main engine a read costs four round trips: the pool's pre-ping, an implicit BEGIN,
+    the query and a ROLLBACK on return. In autocommit with no pre-ping it costs one; the
+    store retries a read once when the server had dropped the pooled connection.
+    """
+    if engine.url.get_backend_name() != "postgresql":
+        return None
+    return create_async_engine(
+        engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=10, max_overflow=20
+    )
+
+
 def sqlite_reader(engine: AsyncEngine) -> Engine | None:
     """A synchronous engine for reading a SQLite file on the event loop, or None.
 

@@ -18,7 +18,7 @@ from typing import Any, Literal, cast
 from pydantic import TypeAdapter
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, update
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas import (
@@ -31,7 +31,7 @@ from schemas import (
 )
 
 from .models import AttachmentRow, FeedbackRow, ItemRow, TaskRow, ThreadRow
-from .session import sqlite_reader
+from .session import postgres_reader, sqlite_reader
 
 Order = Literal["asc", "desc"]
 
@@ -286,6 +286,7 @@ class Store:
         self.engine = engine
         self._reader: Engine | None = sqlite_reader(engine)
         self._raw: sqlite3.Connection | None = None
+        self._pg_reader: AsyncEngine | None = postgres_reader(engine)
 
     async def _fetch(self, query: _Prepared, **params: Any) -> list[Any]:
         """Rows of a prepared read: raw sqlite3 on the loop, or the driver via the engine."""
@@ -294,15 +295,26 @@ class Store:
             if self._raw is None:
                 self._raw = self._reader.raw_connection().driver_connection
             return self._raw.execute(sql, args).fetchall()  # type: ignore[union-attr]
-        sql, args = query.bind(self.engine.dialect, params)
-        async with self.engine.connect() as conn:
-            return list((await conn.exec_driver_sql(sql, args)).all())
+        reader = self._pg_reader or self.engine
+        sql, args = query.bind(reader.dialect, params)
+        for attempt in (1, 2):
+            try:
+                async with reader.connect() as conn:
+                    return list((await conn.exec_driver_sql(sql, args)).all())
+            except DBAPIError as exc:
+                # Without a pre-ping, a connection the server closed fails on first use; the
+                # pool has dropped it, so one more try gets a fresh one.
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
 
     async def close(self) -> None:
         """Release the read connection and the engine's pool."""
         if self._reader is not None:
             self._raw = None
             self._reader.dispose()
+        if self._pg_reader is not None:
+            await self._pg_reader.dispose()
         await self.engine.dispose()
 
     @asynccontextmanager

@@ -31,8 +31,9 @@ USER = "user-1"
 async def store(tmp_path: Path) -> AsyncIterator[db.Store]:
     engine = db.make_engine(f"sqlite:///{tmp_path}/t.db")
     await db.session.create_schema(engine)
-    yield db.Store(engine)
-    await engine.dispose()
+    store = db.Store(engine)
+    yield store
+    await store.close()
 
 
 @pytest.fixture

@@ -144,7 +144,8 @@ async def proto_bare_store(db_url: str) -> AsyncIterator[Store]:
     """A store on the test's database with no app around it."""
     engine = make_engine(db_url)
     await create_schema(engine)
+    store = Store(engine)
     try:
-        yield Store(engine)
+        yield store
     finally:
-        await engine.dispose()
+        await store.close()

@@ -314,11 +314,11 @@ def test_offline_model_adds_a_task(make_console: MakeConsole) -> None:
     assert "milk" in answer
 
     async def tasks() -> list[dict[str, Any]]:
-        engine = make_engine(console.db_url)
+        store = Store(make_engine(console.db_url))
         try:
-            return await Store(engine).list_tasks("local")
+            return await store.list_tasks("local")
         finally:
-            await engine.dispose()
+            await store.close()
 
     # Sync Playwright keeps an event loop on this thread; the store gets a thread of its own.
     with ThreadPoolExecutor(1) as pool:
