@@ -658,15 +658,7 @@ class Store:
     async def load_attachment(self, user_id: str, attachment_id: str) -> StoredAttachment:
         """An attachment, or AttachmentNotFound."""
         async with self._reading() as conn:
-            row = (
-                await conn.execute(
-                    select(attachments).where(
-                        attachments.c.id == attachment_id, attachments.c.user_id == user_id
-                    )
-                )
-            ).first()
-        if row is None:
-            raise AttachmentNotFound(attachment_id)
+            row = await _attachment_row(conn, user_id, attachment_id)
         return _stored_attachment(row)
 
     async def save_attachment(
@@ -716,15 +708,7 @@ class Store:
     async def delete_attachment(self, user_id: str, attachment_id: str) -> StoredAttachment:
         """Remove an attachment's record; returns it so its file can be removed."""
         async with self.engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    select(attachments).where(
-                        attachments.c.id == attachment_id, attachments.c.user_id == user_id
-                    )
-                )
-            ).first()
-            if row is None:
-                raise AttachmentNotFound(attachment_id)
+            row = await _attachment_row(conn, user_id, attachment_id)
             await conn.execute(delete(attachments).where(attachments.c.id == attachment_id))
         return _stored_attachment(row)
 
@@ -871,6 +855,20 @@ class Store:
         """Raise if the database does not answer."""
         async with self.engine.connect() as conn:  # the write path: what start-up needs
             await conn.execute(select(1))
+
+
+async def _attachment_row(conn: Any, user_id: str, attachment_id: str) -> Any:
+    """The user's attachment row, or AttachmentNotFound."""
+    row = (
+        await conn.execute(
+            select(attachments).where(
+                attachments.c.id == attachment_id, attachments.c.user_id == user_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise AttachmentNotFound(attachment_id)
+    return row
 
 
 def _stored_attachment(row: Any) -> StoredAttachment:
