@@ -21,7 +21,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
 from db import NotFound
+from schemas import ErrorBody, ErrorDetail, encode
 
 
 class BridgeError(Exception):
@@ -112,6 +115,20 @@ def as_bridge_error(exc: Exception) -> BridgeError | None:
     if isinstance(exc, NotFound):
         return NotFoundError(str(exc), code=f"{exc.kind}_not_found")
     return None
+
+
+def error_response(error: BridgeError) -> Response:
+    """The JSON answer of an error: `{"error": {"code", "message"}}` with its status.
+
+    The one writer of error bodies: `/chatkit`, its upload routes, the session endpoints, the
+    apps' routes and MCP all answer through it.
+    """
+    body = ErrorBody(
+        error=ErrorDetail(code=error.code, message=error.message, details=error.details)
+    )
+    return Response(
+        encode(body), status_code=error.status, media_type="application/json", headers=error.headers
+    )
 
 
 class TurnFailed(Exception):

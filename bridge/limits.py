@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 
+from bridge.env import Env
 from bridge.errors import BadRequest, PayloadTooLarge, RateLimited
 
 
@@ -32,12 +32,7 @@ class RateLimiter:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RateLimiter:
         """A limiter from `RATE_LIMIT_PER_MINUTE` (default 60; 0 = off)."""
-        env = os.environ if environ is None else environ
-        raw = env.get("RATE_LIMIT_PER_MINUTE", "").strip() or "60"
-        try:
-            return cls(int(raw))
-        except ValueError:
-            raise ValueError(f"RATE_LIMIT_PER_MINUTE must be a whole number, got {raw!r}") from None
+        return cls(Env(environ).whole("RATE_LIMIT_PER_MINUTE", 60))
 
     def check(self, user_id: str) -> None:
         """Count one request for `user_id`, or raise RateLimited with the seconds to wait."""

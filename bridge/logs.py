@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from .env import Env
 
 log = logging.getLogger("bridge.request")
 
@@ -89,8 +90,9 @@ class _Formatter(logging.Formatter):
 
 def configure(level: str | None = None, fmt: str | None = None) -> None:
     """Send the bridge's logs to stderr in the chosen format and level."""
-    level = (level or os.environ.get("BRIDGE_LOG_LEVEL") or "info").upper()
-    fmt = fmt or os.environ.get("BRIDGE_LOG_FORMAT") or "text"
+    env = Env()
+    level = (level or env.text("BRIDGE_LOG_LEVEL") or "info").upper()
+    fmt = fmt or env.text("BRIDGE_LOG_FORMAT") or "text"
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(as_json=fmt == "json"))
     # The "Optimization" knobs of Python's logging HOWTO: the lines never show the caller's

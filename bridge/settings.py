@@ -2,41 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-
-
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
-
-
-def _str(name: str, default: str | None = None) -> str | None:
-    raw = os.environ.get(name)
-    return raw if raw not in (None, "") else default
-
-
-def _list(name: str) -> tuple[str, ...]:
-    raw = os.environ.get(name, "")
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
+from .env import Env
 
 
 @dataclass(frozen=True)
@@ -48,15 +18,11 @@ class MCPServerConfig:
     headers: dict[str, str] = field(default_factory=dict, hash=False)
 
 
-def _mcp_servers(name: str) -> tuple[MCPServerConfig, ...]:
+def _mcp_servers(env: Env, name: str) -> tuple[MCPServerConfig, ...]:
     """`[{"name": …, "url": …, "headers"?: {…}}, …]` as JSON; empty or unset for none."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
+    value = env.json(name, "a JSON list of servers")
+    if value is None:
         return ()
-    try:
-        value = json.loads(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a JSON list of servers: {exc}") from None
     if not isinstance(value, list):
         raise ValueError(f'{name} must be a JSON list like [{{"name": "x", "url": "https://…"}}]')
     servers = []
@@ -115,32 +81,33 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
         """Read the environment; keyword arguments win over it."""
-        data_dir = Path(_str("BRIDGE_DATA_DIR", "data") or "data")
+        env = Env()
+        data_dir = Path(env.text("BRIDGE_DATA_DIR", "data") or "data")
         values: dict[str, Any] = {
-            "database_url": _str("DATABASE_URL", f"sqlite:///{data_dir}/bridge.db"),
+            "database_url": env.text("DATABASE_URL", f"sqlite:///{data_dir}/bridge.db"),
             "data_dir": data_dir,
-            "path": _str("BRIDGE_PATH", "/chatkit"),
-            "public_url": _str("BRIDGE_PUBLIC_URL"),
-            "openai_api_key": _str("OPENAI_API_KEY"),
-            "openai_base_url": _str("OPENAI_BASE_URL"),
-            "model": _str("BRIDGE_MODEL", "gpt-4.1-mini"),
-            "model_api": _str("BRIDGE_MODEL_API", "responses"),
-            "models": _list("BRIDGE_MODELS"),
-            "offline": _str("BRIDGE_OFFLINE", "") in ("1", "true", "yes"),
-            "page_size": _int("BRIDGE_PAGE_SIZE", 20),
-            "max_page_size": _int("BRIDGE_MAX_PAGE_SIZE", 100),
-            "max_body_bytes": _int("BRIDGE_MAX_BODY_BYTES", 1_000_000),
-            "max_upload_bytes": _int("BRIDGE_MAX_UPLOAD_BYTES", 20_000_000),
-            "max_message_chars": _int("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
-            "attachment_storage": _str("BRIDGE_ATTACHMENT_STORAGE", "disk"),
-            "max_attachment_text_bytes": _int("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
-            "secret_key": _str("BRIDGE_SECRET_KEY"),
-            "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
-            "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),
-            "shutdown_grace_seconds": _float("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
-            "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
-            "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
-            "cors_origins": _list("CORS_ORIGINS"),
+            "path": env.text("BRIDGE_PATH", "/chatkit"),
+            "public_url": env.text("BRIDGE_PUBLIC_URL"),
+            "openai_api_key": env.text("OPENAI_API_KEY"),
+            "openai_base_url": env.text("OPENAI_BASE_URL"),
+            "model": env.text("BRIDGE_MODEL", "gpt-4.1-mini"),
+            "model_api": env.text("BRIDGE_MODEL_API", "responses"),
+            "models": env.items("BRIDGE_MODELS"),
+            "offline": env.flag("BRIDGE_OFFLINE"),
+            "page_size": env.whole("BRIDGE_PAGE_SIZE", 20),
+            "max_page_size": env.whole("BRIDGE_MAX_PAGE_SIZE", 100),
+            "max_body_bytes": env.whole("BRIDGE_MAX_BODY_BYTES", 1_000_000),
+            "max_upload_bytes": env.whole("BRIDGE_MAX_UPLOAD_BYTES", 20_000_000),
+            "max_message_chars": env.whole("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
+            "attachment_storage": env.text("BRIDGE_ATTACHMENT_STORAGE", "disk"),
+            "max_attachment_text_bytes": env.whole("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
+            "secret_key": env.text("BRIDGE_SECRET_KEY"),
+            "keepalive_seconds": env.number("BRIDGE_KEEPALIVE_SECONDS", 15.0),
+            "lease_seconds": env.number("BRIDGE_LEASE_SECONDS", 60.0),
+            "shutdown_grace_seconds": env.number("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
+            "history_items": env.whole("BRIDGE_HISTORY_ITEMS", 60),
+            "mcp_servers": _mcp_servers(env, "BRIDGE_MCP_SERVERS"),
+            "cors_origins": env.items("CORS_ORIGINS"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -66,6 +66,7 @@ from .items import (
     WorkflowItem,
 )
 from .requests import (
+    NON_STREAMING_TYPES,
     REQUEST_TYPES,
     STREAMING_TYPES,
     Action,
@@ -160,6 +161,7 @@ from .workflows import (
 
 __all__ = [
     "HIDDEN_ITEM_TYPES",
+    "NON_STREAMING_TYPES",
     "REQUEST_TYPES",
     "STREAMING_TYPES",
     "Action",

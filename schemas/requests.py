@@ -6,7 +6,7 @@ undefined, so every optional field has a default.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, TypeAdapter
 
@@ -295,31 +295,17 @@ ChatKitReq = Annotated[StreamingReq | NonStreamingReq, Field(discriminator="type
 chatkit_req_adapter: TypeAdapter[ChatKitReq] = TypeAdapter(ChatKitReq)
 """Built once at import: decoding a request is `chatkit_req_adapter.validate_json(body)`."""
 
-STREAMING_TYPES: frozenset[str] = frozenset(
-    {
-        "threads.create",
-        "threads.add_user_message",
-        "threads.retry_after_item",
-        "threads.custom_action",
-        "threads.add_client_tool_output",
-        "threads.add_structured_input",
-    }
-)
-REQUEST_TYPES: tuple[str, ...] = tuple(
-    sorted(
-        STREAMING_TYPES
-        | {
-            "threads.get_by_id",
-            "threads.list",
-            "threads.update",
-            "threads.delete",
-            "threads.sync_custom_action",
-            "items.list",
-            "items.feedback",
-            "attachments.create",
-            "attachments.delete",
-            "input.transcribe",
-        }
+
+def _op_types(union: Any) -> frozenset[str]:
+    """The `type` literals of a union of request models: the op names, written once."""
+    return frozenset(
+        get_args(member.model_fields["type"].annotation)[0] for member in get_args(union)
     )
-)
+
+
+STREAMING_TYPES: frozenset[str] = _op_types(StreamingReq)
+"""The ops answered with an SSE stream."""
+NON_STREAMING_TYPES: frozenset[str] = _op_types(NonStreamingReq)
+"""The ops answered with one JSON body."""
+REQUEST_TYPES: tuple[str, ...] = tuple(sorted(STREAMING_TYPES | NON_STREAMING_TYPES))
 """Every operation type, sorted: what an unknown-type error lists."""

@@ -15,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from schemas import STREAMING_TYPES
+
 from ..settings import Settings
 
 STATIC = Path(__file__).parent / "static"
@@ -48,6 +50,7 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
         .read_text(encoding="utf-8")
         .replace("{{chatkit_path}}", html.escape(settings.path, quote=True))
         .replace("{{token_key}}", TOKEN_KEY)
+        .replace("{{streaming_ops}}", ",".join(sorted(STREAMING_TYPES)))
     )
     widget_template = (STATIC / "widget.html").read_text(encoding="utf-8")
 

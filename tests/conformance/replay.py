@@ -36,17 +36,12 @@ from typing import Any
 
 import httpx
 
+from schemas import STREAMING_TYPES
+
 from .normalise import Normaliser
 
 RECORDED_RESPONSE_HEADERS = ("content-type", "cache-control", "x-accel-buffering")
-STREAMING_OPS = {
-    "threads.create",
-    "threads.add_user_message",
-    "threads.retry_after_item",
-    "threads.custom_action",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-}
+STREAMING_OPS = STREAMING_TYPES
 REF_RE = re.compile(r"^\{\{ref:([a-z_]+)\}\}$")
 CHANGES = {"set", "insert_events", "remove_events", "request_path"}
 _ABSENT = object()

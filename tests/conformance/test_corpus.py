@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from schemas import NON_STREAMING_TYPES, STREAMING_TYPES
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -23,26 +25,8 @@ from scripted_model import ScriptedModel, ScriptedModelError, validate_turn  # n
 SCENARIO_DIR = HERE / "scenarios"
 SCENARIO_FILES = sorted(SCENARIO_DIR.glob("*.json"))
 
-STREAMING_OPS = {
-    "threads.create",
-    "threads.add_user_message",
-    "threads.retry_after_item",
-    "threads.custom_action",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-}
-JSON_OPS = {
-    "threads.get_by_id",
-    "threads.list",
-    "threads.update",
-    "threads.delete",
-    "items.list",
-    "items.feedback",
-    "threads.sync_custom_action",
-    "attachments.create",
-    "attachments.delete",
-    "input.transcribe",
-}
+STREAMING_OPS = STREAMING_TYPES
+JSON_OPS = NON_STREAMING_TYPES
 ALL_OPS = STREAMING_OPS | JSON_OPS
 NON_CHATKIT_OPS = {"upload", "upload.direct"}
 

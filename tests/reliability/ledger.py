@@ -12,19 +12,14 @@ from typing import Any
 
 import httpx
 
+from schemas import STREAMING_TYPES
+
 from .support import Snapshot, assert_error_json, item_types, parse_sse
 
 USERS = ("ann", "bob")
 PAGE_SIZE = 20
 
-STREAMING = {
-    "threads.create",
-    "threads.add_user_message",
-    "threads.retry_after_item",
-    "threads.custom_action",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-}
+STREAMING = STREAMING_TYPES
 ANSWER = [
     "added:assistant_message",
     "~content_part_added",

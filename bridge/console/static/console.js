@@ -9,14 +9,7 @@
 
   const API = meta("chatkit-path");
   const TOKEN_KEY = meta("token-key");
-  const STREAMING_OPS = new Set([
-    "threads.create",
-    "threads.add_user_message",
-    "threads.retry_after_item",
-    "threads.custom_action",
-    "threads.add_client_tool_output",
-    "threads.add_structured_input",
-  ]);
+  const STREAMING_OPS = new Set(meta("streaming-ops").split(","));  // from the request unions
   const PRESETS = {
     "threads.list": { limit: 20, order: "desc" },
     "threads.create": { input: userInput("hello") },
