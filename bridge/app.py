@@ -1,11 +1,12 @@
-"""The ASGI app: `create_app()` wires settings, store, responder, actions and auth."""
+"""The ASGI app: `create_app()` wires settings, store, the app (responder, actions, routes)."""
 
 from __future__ import annotations
 
+import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
@@ -14,23 +15,27 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
 from db import Store, make_engine
-from db.migrations import prepare_schema
+from db.migrations import Schema, app_schema, prepare_schema
 
 from .actions import ActionRegistry
 from .attachment_files import AttachmentFiles, load_secret
 from .auth import (
+    LOCAL_USER,
     Authenticator,
     AuthSettings,
+    LocalAuthenticator,
     make_authenticator,
     session_endpoint,
     session_refresh_endpoint,
 )
 from .console import console_routes
 from .context import Services
+from .env import Env
+from .logs import configure as configure_logs
+from .plugin import App
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
-from .todo.mcp import MCP_PATH, MCPEndpoint
 
 log = logging.getLogger("bridge")
 
@@ -42,22 +47,56 @@ class DatabaseUnavailable(RuntimeError):
     """The database could not be opened at start-up (the message names it, never a password)."""
 
 
-def default_actions() -> ActionRegistry:
-    """The registry with the todo app's actions."""
-    registry = ActionRegistry()
+def default_app() -> App:
+    """The app `create_app()` serves when given no app and no responder: the todo assistant."""
+    from .todo.todo_app import TodoApp
+
+    return TodoApp()
+
+
+APP_ENV = "BRIDGE_APP"
+"""`module:factory` of the app to serve (`chatkit-bridge serve --app` sets it)."""
+
+
+def load_factory(spec: str) -> Callable[[], Any]:
+    """The callable named by `module:attribute` (ValueError naming what is wrong)."""
+    module_name, _, attribute = spec.partition(":")
+    if not module_name or not attribute:
+        raise ValueError(f"{APP_ENV}: expected module:factory, got {spec!r}")
     try:
-        from .todo.task_actions import register_todo_actions
-    except ImportError:
-        return registry
-    register_todo_actions(registry)
-    return registry
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ValueError(f"{APP_ENV}: cannot import {module_name!r}: {exc}") from exc
+    factory = getattr(module, attribute, None)
+    if not callable(factory):
+        raise ValueError(f"{APP_ENV}: {module_name!r} has no callable {attribute!r}")
+    return cast(Callable[[], Any], factory)
 
 
-def default_responder(settings: Settings) -> Responder:
-    """The Agents SDK responder (offline model when no API key is set)."""
-    from .agent import make_responder
+def app_from_env() -> Any:
+    """What `BRIDGE_APP` names, made: an `App`, or an ASGI app; the todo app when unset."""
+    spec = Env().text(APP_ENV)
+    if spec is None:
+        return default_app()
+    made = load_factory(spec)()
+    if not isinstance(made, App) and not callable(made):
+        kind = type(made).__name__
+        raise ValueError(f"{APP_ENV}: {spec} returned a {kind}, not an App or an ASGI app")
+    return made
 
-    return make_responder(settings)
+
+def serve_app() -> Any:
+    """The ASGI app the CLI serves (a uvicorn factory): `app_from_env()`, plugged into
+    `create_app` when it is an `App`."""
+    made = app_from_env()
+    return create_app(app=made) if isinstance(made, App) else made
+
+
+def schemas_of(app: App | None) -> list[Schema]:
+    """The app's tables as a migration schema (none for no app, or an app without tables)."""
+    if app is None or app.tables is None:
+        return []
+    return [app_schema(app.name, app.tables.metadata, app.tables.migrations)]
 
 
 def responder_running(services: Services) -> AbstractAsyncContextManager[Any]:
@@ -84,6 +123,7 @@ def default_limiter() -> Any:
 def create_app(
     settings: Settings | None = None,
     *,
+    app: App | None = None,
     engine: AsyncEngine | None = None,
     responder: Responder | None = None,
     actions: ActionRegistry | None = None,
@@ -91,8 +131,23 @@ def create_app(
     auth_settings: AuthSettings | None = None,
     limiter: Any = None,
 ) -> Starlette:
-    """The bridge as an ASGI app; every part can be given instead of made from settings."""
+    """The bridge as an ASGI app; every part can be given instead of made from settings.
+
+    `app` plugs an app in whole (`bridge/plugin.py`); `responder` and `actions` win over the
+    app's. With neither an app nor a responder, the todo app is served (`bridge/todo/`);
+    with only a responder, the bare engine: no todo routes, tools, tables or MCP server.
+    """
     settings = settings or Settings.from_env()
+    if app is None and responder is None:
+        app = default_app()
+    if responder is None and app is not None:
+        responder = app.responder(settings)
+    if responder is None:
+        raise TypeError("create_app needs a responder, or an app that brings one")
+    if actions is None:
+        actions = ActionRegistry()
+        if app is not None:
+            app.register_actions(actions)
     auth_settings = auth_settings or AuthSettings.from_env()
     authenticator = authenticator or make_authenticator(auth_settings)
     engine = engine or make_engine(settings.database_url)
@@ -100,8 +155,8 @@ def create_app(
     services = Services(
         settings=settings,
         store=store,
-        responder=responder or default_responder(settings),
-        actions=actions if actions is not None else default_actions(),
+        responder=responder,
+        actions=actions,
         files=AttachmentFiles(
             store,
             storage=settings.attachment_storage,
@@ -110,20 +165,33 @@ def create_app(
         ),
         authenticator=authenticator,
         limiter=limiter if limiter is not None else default_limiter(),
+        app=app,
     )
-
-    mcp = MCPEndpoint(services)
+    app_routes = list(app.routes(services)) if app is not None else []
+    app_schemas = schemas_of(app)
+    app_lifespan = app.lifespan if app is not None else (lambda services: nullcontext())
 
     @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(asgi: Starlette) -> AsyncIterator[None]:
+        if not logging.getLogger().handlers:  # embedded (`uvicorn.run(app)`): nobody set it up
+            configure_logs()
+        if isinstance(authenticator, LocalAuthenticator):
+            log.warning(
+                "No authentication configured (AUTH_JWKS_URL, AUTH_JWT_SECRET): every request "
+                "is the user '%s'; %s",
+                LOCAL_USER,
+                "requests from any address are served (BRIDGE_INSECURE_NO_AUTH)"
+                if authenticator.allow_remote
+                else "requests from other machines are refused",
+            )
         try:
-            app.state.schema = await prepare_schema(engine)
+            asgi.state.schema = await prepare_schema(engine, app_schemas)
         except Exception as exc:
             await store.close()
             where = engine.url.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
         try:
-            async with mcp.running(), responder_running(services):
+            async with app_lifespan(services), responder_running(services):
                 yield
         finally:
             await store.close()
@@ -139,10 +207,10 @@ def create_app(
                 max_age=600,
             )
         )
-    app = Starlette(
+    asgi = Starlette(
         routes=[
             *routes(settings.path),
-            Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"]),
+            *app_routes,
             Route(
                 f"{settings.path}/session",
                 session_endpoint(authenticator, auth_settings),
@@ -158,5 +226,5 @@ def create_app(
         middleware=middleware,
         lifespan=lifespan,
     )
-    app.state.services = services
-    return app
+    asgi.state.services = services
+    return asgi

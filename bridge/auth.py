@@ -4,8 +4,9 @@ Modes, picked by `make_authenticator` from `AuthSettings.from_env()`:
 
 - `AUTH_JWKS_URL` (e.g. Better Auth's `/api/auth/jwks`) and/or `AUTH_JWT_SECRET` (HS256):
   every request needs `Authorization: Bearer <jwt>`; `JWTAuthenticator` verifies it.
-- neither: `LocalAuthenticator`, everyone is the user `local` (refused off loopback, see
-  `check_bind`).
+- neither: `LocalAuthenticator`, everyone is the user `local`, over loopback only (the CLI
+  refuses to bind elsewhere, see `check_bind`; a request from elsewhere is refused however
+  the app is served, unless BRIDGE_INSECURE_NO_AUTH=1).
 
 The widget's requests are made by the host page, so the page's own auth header reaches us
 (widget-facts.md, Transport). Pages that prefer a short-lived bridge token exchange theirs at
@@ -17,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import os
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -29,7 +29,8 @@ import jwt
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bridge.errors import BridgeError, Unauthorized
+from bridge.env import Env
+from bridge.errors import Unauthorized, error_response
 
 log = logging.getLogger(__name__)
 
@@ -85,21 +86,8 @@ class AuthSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> AuthSettings:
         """Read the `AUTH_*` variables from `environ` (default: the process environment)."""
-        env = os.environ if environ is None else environ
-
-        def get(name: str) -> str | None:
-            value = env.get(name, "").strip()
-            return value or None
-
-        def whole(name: str, default: int) -> int:
-            raw = get(name)
-            if raw is None:
-                return default
-            try:
-                return int(raw)
-            except ValueError:
-                raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
-
+        env = Env(environ)
+        get, whole = env.text, env.whole
         session_secret = get("AUTH_SESSION_SECRET")
         return cls(
             jwks_url=get("AUTH_JWKS_URL"),
@@ -392,19 +380,48 @@ class _FetchFailed(Exception):
     """The JWKS could not be fetched or read."""
 
 
+INSECURE_NO_AUTH = "BRIDGE_INSECURE_NO_AUTH"
+"""Set to 1 (the CLI's `--insecure-no-auth`) to serve the local user off loopback too."""
+
+
 class LocalAuthenticator:
-    """No auth configured: every request is the one local user."""
+    """No auth configured: every request is the one local user, if it came over loopback.
+
+    The CLI refuses to bind off loopback without auth (`check_bind`); this is the same rule
+    however the app is served (`uvicorn --factory`, `uvicorn.run(app, host="0.0.0.0")`): a
+    request from another address is refused unless `allow_remote` (BRIDGE_INSECURE_NO_AUTH=1)
+    says a proxy in front already authenticates.
+    """
+
+    def __init__(self, *, allow_remote: bool = False) -> None:
+        self.allow_remote = allow_remote
+        self._warned = False
 
     async def authenticate(self, request: Request) -> Principal:
-        """Always the local user."""
-        return Principal(LOCAL_USER, {})
+        """The local user, for a request that came over loopback (or any, if allowed)."""
+        client = request.client
+        if self.allow_remote or client is None or _is_loopback(client.host):
+            return Principal(LOCAL_USER, {})
+        if not self._warned:
+            self._warned = True
+            log.error(
+                "refused a request from %s: no authentication is configured, so only loopback "
+                "is served. Set AUTH_JWKS_URL or AUTH_JWT_SECRET, or %s=1 if a proxy in front "
+                "authenticates.",
+                client.host,
+                INSECURE_NO_AUTH,
+            )
+        raise _unauthorized(
+            "this bridge has no authentication configured and serves only its own machine",
+            code="auth_not_configured",
+        )
 
 
 def make_authenticator(settings: AuthSettings) -> Authenticator:
     """The authenticator for the configured mode."""
     if settings.enabled:
         return JWTAuthenticator(settings)
-    return LocalAuthenticator()
+    return LocalAuthenticator(allow_remote=Env().flag(INSECURE_NO_AUTH))
 
 
 class InsecureBind(RuntimeError):
@@ -416,9 +433,11 @@ def _is_loopback(host: str) -> bool:
     if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host)
     except ValueError:
         return False  # a hostname may resolve anywhere
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1 on a dual-stack socket
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
 def check_bind(settings: AuthSettings, host: str, insecure_no_auth: bool) -> str | None:
@@ -443,11 +462,6 @@ def check_bind(settings: AuthSettings, host: str, insecure_no_auth: bool) -> str
     )
 
 
-def _error_response(error: BridgeError) -> JSONResponse:
-    body = {"error": {"code": error.code, "message": error.message}}
-    return JSONResponse(body, status_code=error.status, headers=error.headers)
-
-
 def session_endpoint(authenticator: Authenticator, settings: AuthSettings) -> Endpoint:
     """`POST /chatkit/session`: exchange the caller's token for a bridge session token."""
 
@@ -456,7 +470,7 @@ def session_endpoint(authenticator: Authenticator, settings: AuthSettings) -> En
             principal = await authenticator.authenticate(request)
             return JSONResponse(await issue_session(principal, settings))
         except Unauthorized as error:
-            return _error_response(error)
+            return error_response(error)
 
     return create_session
 
@@ -476,6 +490,6 @@ def session_refresh_endpoint(settings: AuthSettings) -> Endpoint:
             principal = verify_session_token(token, settings)
             return JSONResponse(await issue_session(principal, settings))
         except Unauthorized as error:
-            return _error_response(error)
+            return error_response(error)
 
     return refresh_session

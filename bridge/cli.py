@@ -347,18 +347,24 @@ class EventPrinter:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from .auth import AuthSettings, InsecureBind, check_bind
+    from .app import APP_ENV, load_factory
+    from .auth import INSECURE_NO_AUTH, AuthSettings, InsecureBind, check_bind
     from .logs import configure as configure_logs
     from .settings import Settings
 
     try:
         settings = Settings.from_env()
         warning = check_bind(AuthSettings.from_env(), args.host, args.insecure_no_auth)
+        if args.app:
+            load_factory(args.app)  # a typo fails here, not in every worker
+            os.environ[APP_ENV] = args.app
     except (ValueError, InsecureBind) as exc:
         print(f"chatkit-bridge: {exc}", file=sys.stderr)
         return 2
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    if args.insecure_no_auth:
+        os.environ[INSECURE_NO_AUTH] = "1"  # the app refuses off-loopback requests otherwise
     model = "OpenAI " + settings.model if settings.uses_openai else "the offline model"
     print(
         f"chatkit-bridge: ChatKit endpoint http://{args.host}:{args.port}{settings.path}"
@@ -367,7 +373,7 @@ def _serve(args: argparse.Namespace) -> int:
     )
     configure_logs(args.log_level)
     uvicorn.run(
-        "bridge.app:create_app",
+        "bridge.app:serve_app",
         factory=True,
         host=args.host,
         port=args.port,
@@ -389,10 +395,20 @@ def _migrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    from .app import APP_ENV, app_from_env, schemas_of
+    from .plugin import App
     from .settings import Settings
 
     url = args.database_url or Settings.from_env().database_url
-    result = importlib.import_module("db.migrations").upgrade(url)
+    if args.app:
+        os.environ[APP_ENV] = args.app
+    try:
+        made = app_from_env()
+    except ValueError as exc:
+        print(f"chatkit-bridge: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    apps = schemas_of(made) if isinstance(made, App) else []
+    result = importlib.import_module("db.migrations").upgrade(url, apps=apps)
     if inspect.isawaitable(result):
         asyncio.run(_wait(result))
     print(f"chatkit-bridge: {url} is up to date", file=sys.stderr)
@@ -578,6 +594,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow a non-loopback bind with no auth configured (everyone is one user)",
     )
     serve.add_argument(
+        "--app",
+        metavar="MODULE:FACTORY",
+        help="serve this app: FACTORY() returns a bridge App or an ASGI app "
+        "(default: BRIDGE_APP, else the todo app)",
+    )
+    serve.add_argument(
         "--log-level",
         default=os.environ.get("BRIDGE_LOG_LEVEL", "info"),
         help="debug, info, warning or error (default: BRIDGE_LOG_LEVEL or info)",
@@ -586,6 +608,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")
     migrate.add_argument("--database-url", help="default: DATABASE_URL, as `serve` uses")
+    migrate.add_argument(
+        "--app", metavar="MODULE:FACTORY", help="also migrate this app's tables (as serve --app)"
+    )
     migrate.set_defaults(func=_migrate)
 
     def client_command(name: str, help: str) -> argparse.ArgumentParser:

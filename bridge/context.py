@@ -16,6 +16,7 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .actions import ActionRegistry
     from .attachment_files import AttachmentFiles
+    from .plugin import App
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Services:
     files: AttachmentFiles
     authenticator: Any
     limiter: Any = None
+    app: App | None = None
+    """The app served (`bridge/plugin.py`): its own services, for tools and action handlers."""
 
 
 @dataclass
@@ -63,5 +66,6 @@ class RequestContext:
             store=self.store,
             settings=self.settings,
             locale=self.request.headers.get("accept-language"),
+            app=self.services.app,
             **kwargs,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from db import Store
 from schemas import (
@@ -33,6 +33,9 @@ from schemas import (
 from .ids import new_id
 from .settings import Settings
 
+if TYPE_CHECKING:
+    from .plugin import App
+
 
 @dataclass
 class Turn:
@@ -47,6 +50,8 @@ class Turn:
     inference_options: InferenceOptions = field(default_factory=InferenceOptions)
     locale: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    app: App | None = None
+    """The app served (`bridge/plugin.py`), whose services the tools may use; None if bare."""
 
     def new_id(self, prefix: str) -> str:
         """A fresh item id (`msg`, `cli`, `wf`, …): never reuse a provider's item id."""

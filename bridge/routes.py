@@ -1,7 +1,13 @@
-"""HTTP routes: `POST /chatkit` and its upload routes, and `GET /healthz`.
+"""HTTP routes: `POST /chatkit` and its upload routes, `GET /healthz`, and the apps' helpers.
 
 Every error before the first byte is mapped once, here, to a JSON 4xx; only a bug (or an
-unreachable database) is a 5xx.
+unreachable database) is a 5xx. An app's routes get the same with `endpoint` and
+`require_user`:
+
+    @endpoint
+    async def list_bookings(request: Request) -> Response:
+        user_id = await require_user(request)
+        ...
 """
 
 from __future__ import annotations
@@ -15,29 +21,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from schemas import ErrorBody, ErrorDetail, encode
-
 from . import __version__
 from .context import RequestContext, Services
 from .decode import decode_request
-from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error
+from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error, error_response
 from .handlers import attachments
 from .limits import read_body
 from .logs import RequestLog
 from .router import ROUTES
-from .todo.tasks_api import task_routes
 
 log = logging.getLogger("bridge.request")
-
-
-def error_response(error: BridgeError) -> Response:
-    """The JSON answer of an error: `{"error": {"code", "message"}}` with its status."""
-    body = ErrorBody(
-        error=ErrorDetail(code=error.code, message=error.message, details=error.details)
-    )
-    return Response(
-        encode(body), status_code=error.status, media_type="application/json", headers=error.headers
-    )
 
 
 def _map(exc: Exception) -> BridgeError | None:
@@ -79,13 +72,36 @@ def _guarded(
     return guarded
 
 
-async def _context(services: Services, request: Request) -> RequestContext:
+def endpoint(
+    handler: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """An app's endpoint with the bridge's error answers and request log line."""
+
+    async def call(services: Services, request: Request) -> Response:
+        return await handler(request)
+
+    return _guarded(call)
+
+
+async def require_user(request: Request) -> str:
+    """The signed-in user's id, through the bridge's auth and rate limit (else a 401/429).
+
+    For an app's own routes: inside an `endpoint`, the error becomes the bridge's JSON error.
+    """
+    services: Services = request.app.state.services
     principal = await services.authenticator.authenticate(request)
-    record: RequestLog = request.state.log
-    record.user = principal.user_id
+    record: RequestLog | None = getattr(request.state, "log", None)
+    if record is not None:
+        record.user = principal.user_id
     if services.limiter is not None:
         services.limiter.check(principal.user_id)
-    return RequestContext(principal.user_id, services, request, record)
+    user_id: str = principal.user_id
+    return user_id
+
+
+async def _context(services: Services, request: Request) -> RequestContext:
+    user_id = await require_user(request)
+    return RequestContext(user_id, services, request, request.state.log)
 
 
 async def chatkit(services: Services, request: Request) -> Response:
@@ -129,5 +145,4 @@ def routes(path: str) -> list[Route]:
         ),
         Route(path + attachments.CONTENT_PATH, _guarded(attachments.send_content), methods=["GET"]),
         Route("/healthz", _guarded(healthz), methods=["GET"]),
-        *task_routes(_guarded),
     ]

@@ -122,7 +122,15 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
     async def factory(**kwargs: Any) -> Starlette:
         parts = {
             k: kwargs.pop(k)
-            for k in ("responder", "actions", "authenticator", "auth_settings", "limiter", "engine")
+            for k in (
+                "app",
+                "responder",
+                "actions",
+                "authenticator",
+                "auth_settings",
+                "limiter",
+                "engine",
+            )
             if k in kwargs
         }
         parts.setdefault("responder", ScriptedResponder())
@@ -154,3 +162,25 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
         yield http
+
+
+@pytest.fixture
+async def connect() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+    """`connect(app, headers=…)`: an in-process client of `app`, closed after the test.
+
+    ASGITransport buffers whole bodies, so a stream under test must end; its client address
+    is 127.0.0.1 (loopback, as the no-auth mode requires)."""
+    opened: list[httpx.AsyncClient] = []
+
+    def open_client(app: Starlette, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+        http = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bridge.test",
+            headers=headers,
+        )
+        opened.append(http)
+        return http
+
+    yield open_client
+    for http in opened:
+        await http.aclose()

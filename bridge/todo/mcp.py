@@ -19,7 +19,8 @@ from starlette.types import Receive, Scope, Send
 from db import NotFound
 
 from ..context import Services
-from ..errors import BridgeError
+from ..errors import BridgeError, error_response
+from ..routes import require_user
 from .tasks import TaskService
 
 MCP_PATH = "/mcp"
@@ -123,15 +124,11 @@ class MCPEndpoint:
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from ..routes import error_response
-
         request = Request(scope, receive)
         try:
-            principal = await self.services.authenticator.authenticate(request)
-            if self.services.limiter is not None:
-                self.services.limiter.check(principal.user_id)
+            user_id = await require_user(request)
         except BridgeError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        scope.setdefault("state", {})["user_id"] = principal.user_id
+        scope.setdefault("state", {})["user_id"] = user_id
         await self.app(scope, receive, send)

@@ -12,17 +12,18 @@ from starlette.routing import Route
 from ..context import Services
 from ..errors import BadRequest
 from ..limits import read_body
+from ..routes import endpoint, require_user
 from .tasks import TaskService
 
 
-async def _service(services: Services, request: Request) -> TaskService:
-    principal = await services.authenticator.authenticate(request)
-    if services.limiter is not None:
-        services.limiter.check(principal.user_id)
-    return TaskService(services.store, principal.user_id)
+async def _service(request: Request) -> TaskService:
+    user_id = await require_user(request)
+    services: Services = request.app.state.services
+    return TaskService(services.store, user_id)
 
 
-async def _json_object(services: Services, request: Request) -> dict[str, Any]:
+async def _json_object(request: Request) -> dict[str, Any]:
+    services: Services = request.app.state.services
     body = await read_body(request, services.settings.max_body_bytes)
     try:
         value = json.loads(body or b"{}")
@@ -47,13 +48,13 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
-async def list_or_add(services: Services, request: Request) -> Response:
+async def list_or_add(request: Request) -> Response:
     """GET: `{"data": [tasks]}` (`?status=open|completed|all`); POST: create a task (201)."""
-    tasks = await _service(services, request)
+    tasks = await _service(request)
     if request.method == "GET":
         found = await tasks.list(request.query_params.get("status", "all"))
         return JSONResponse({"data": found})
-    body = await _json_object(services, request)
+    body = await _json_object(request)
     title = _text(body, "title")
     if title is None:
         raise BadRequest("title is required", code="invalid_params")
@@ -61,22 +62,22 @@ async def list_or_add(services: Services, request: Request) -> Response:
     return JSONResponse(task, status_code=201)
 
 
-async def one(services: Services, request: Request) -> Response:
+async def one(request: Request) -> Response:
     """GET, PATCH (title, description, due_date, completed) or DELETE one task."""
-    tasks = await _service(services, request)
+    tasks = await _service(request)
     task_id = _task_id(request)
     if request.method == "GET":
         return JSONResponse(await tasks.get(task_id))
     if request.method == "DELETE":
         await tasks.delete(task_id)
         return Response(status_code=204)
-    body = await _json_object(services, request)
+    body = await _json_object(request)
     return JSONResponse(await tasks.update(task_id, **body))
 
 
-def task_routes(guard: Any) -> list[Route]:
-    """The REST routes, each wrapped by the app's error guard."""
+def task_routes() -> list[Route]:
+    """The REST routes, behind the bridge's auth and error answers."""
     return [
-        Route("/api/tasks", guard(list_or_add), methods=["GET", "POST"]),
-        Route("/api/tasks/{task_id}", guard(one), methods=["GET", "PATCH", "DELETE"]),
+        Route("/api/tasks", endpoint(list_or_add), methods=["GET", "POST"]),
+        Route("/api/tasks/{task_id}", endpoint(one), methods=["GET", "PATCH", "DELETE"]),
     ]

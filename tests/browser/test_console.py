@@ -296,13 +296,13 @@ def test_console_files_are_served_with_a_strict_policy(tmp_path: Path) -> None:
 )
 def test_offline_model_adds_a_task(make_console: MakeConsole) -> None:
     from bridge.agent import make_responder
-    from bridge.app import default_actions
     from bridge.settings import Settings
+    from bridge.todo.todo_app import TodoApp
     from db import Store, make_engine
 
     console = make_console(
         responder=make_responder(Settings.from_env(offline=True, openai_api_key=None)),
-        actions=default_actions(),
+        app=TodoApp(),
     )
     page = console.open()
 

@@ -23,6 +23,7 @@ from bridge.app import create_app
 from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
+from bridge.todo.todo_app import TodoApp
 
 from ...conftest import RunningLifespan
 from ...wire import stream, user_input
@@ -88,7 +89,7 @@ def _settings(*servers: MCPServerConfig) -> Settings:
 async def test_agent_calls_a_tool_of_an_extra_mcp_server(
     make_app: Callable[..., Any], db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    todo_server = await make_app()  # another bridge; its /mcp is the extra server
+    todo_server = await make_app(app=TodoApp())  # another bridge; its /mcp is the extra server
     rpc = RPCLog(todo_server)
     provider = fp.FakeProvider()
     async with serve(rpc) as url:

@@ -12,6 +12,7 @@ import jwt
 import pytest
 
 from bridge.auth import AuthSettings, JWTAuthenticator
+from bridge.todo.todo_app import TodoApp
 
 SECRET = "s" * 40
 
@@ -27,7 +28,9 @@ def as_user(user: str) -> dict[str, str]:
 
 @pytest.fixture
 async def http(make_app: Callable[..., Any]) -> Any:
-    app = await make_app(authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET)))
+    app = await make_app(
+        app=TodoApp(), authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET))
+    )
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
         yield client

@@ -1,0 +1,53 @@
+"""The todo app: the default app of `create_app()`, plugged in like any team's app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from starlette.routing import BaseRoute, Route
+
+from ..actions import ActionRegistry
+from ..context import Services
+from ..plugin import App
+from ..responder import Responder
+from ..settings import Settings
+from .mcp import MCP_PATH, MCPEndpoint
+from .task_actions import register_todo_actions
+from .tasks_api import task_routes
+
+
+class TodoApp(App):
+    """A todo assistant: tools over the tasks table, a task-list widget, `/api/tasks`, `/mcp`."""
+
+    name = "todo"
+
+    def __init__(self) -> None:
+        self.mcp: MCPEndpoint | None = None
+
+    def responder(self, settings: Settings) -> Responder:
+        """The todo agent on the configured model (the offline todo model without a key)."""
+        from ..agent import make_responder
+
+        return make_responder(settings)
+
+    def register_actions(self, registry: ActionRegistry) -> None:
+        """The task list's buttons."""
+        register_todo_actions(registry)
+
+    def routes(self, services: Services) -> Sequence[BaseRoute]:
+        """`/api/tasks` and the todo tools over MCP at `/mcp`."""
+        self.mcp = MCPEndpoint(services)
+        return [*task_routes(), Route(MCP_PATH, self.mcp, methods=["GET", "POST", "DELETE"])]
+
+    def lifespan(self, services: Services) -> AbstractAsyncContextManager[None]:
+        """The MCP session manager runs while the app runs."""
+        return self._running()
+
+    @asynccontextmanager
+    async def _running(self) -> AsyncIterator[None]:
+        if self.mcp is None:
+            yield
+            return
+        async with self.mcp.running():
+            yield

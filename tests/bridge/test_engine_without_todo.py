@@ -1,0 +1,93 @@
+"""The engine runs without the todo app: with every import of `bridge.todo` blocked, an app
+built with `create_app(responder=…)` from public names only streams an answer, and serves no
+todo route (issue 11).
+
+The script runs in a fresh interpreter: this test process has long imported `bridge.todo`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = r"""
+import asyncio
+import importlib.abc
+import json
+import sys
+from pathlib import Path
+
+
+class BlockTodo(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "bridge.todo" or name.startswith("bridge.todo."):
+            raise ImportError(f"blocked by the test: {name}")
+        return None
+
+
+sys.meta_path.insert(0, BlockTodo())
+
+import httpx
+
+from bridge import Settings, Turn, create_app, stream_text
+
+
+class Echo:
+    # A responder written against the public names only.
+    async def respond(self, turn: Turn):
+        text = turn.input.content[0].text if turn.input else ""
+        async for event in stream_text(turn, ["you said: ", text]):
+            yield event
+
+
+async def main() -> dict:
+    settings = Settings.from_env(database_url=sys.argv[1], data_dir=Path(sys.argv[2]))
+    app = create_app(settings, responder=Echo())
+    out = {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            body = {
+                "type": "threads.create",
+                "params": {"input": {"content": [{"type": "input_text", "text": "hello"}],
+                                     "attachments": [], "inference_options": {}}},
+            }
+            answer = await http.post("/chatkit", json=body)
+            out["status"] = answer.status_code
+            out["events"] = [
+                json.loads(line[len("data: "):])
+                for line in answer.text.splitlines() if line.startswith("data: ")
+            ]
+            out["tasks_route"] = (await http.get("/api/tasks")).status_code
+            out["mcp_route"] = (await http.post("/mcp", json={})).status_code
+    out["todo_modules"] = sorted(m for m in sys.modules if m.startswith("bridge.todo"))
+    return out
+
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_create_app_with_a_responder_streams_with_bridge_todo_blocked(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "BRIDGE_"))}
+    run = subprocess.run(
+        [sys.executable, "-c", SCRIPT, f"sqlite:///{tmp_path}/bridge.db", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=Path(__file__).parents[2],
+    )
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.strip().splitlines()[-1])
+    assert out["status"] == 200
+    assert out["events"][0]["type"] == "thread.created"
+    done = [e["item"] for e in out["events"] if e["type"] == "thread.item.done"]
+    answers = [item for item in done if item["type"] == "assistant_message"]
+    assert [a["content"][0]["text"] for a in answers] == ["you said: hello"], out["events"]
+    assert out["tasks_route"] == 404
+    assert out["mcp_route"] == 404
+    assert out["todo_modules"] == []
