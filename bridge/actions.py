@@ -40,6 +40,7 @@ SyncActionHandler = Callable[
     [ActionContext, Action, WidgetItem | None], Awaitable[ThreadItem | None]
 ]
 F = TypeVar("F")
+H = TypeVar("H")
 
 
 class ActionRegistry:
@@ -69,20 +70,18 @@ class ActionRegistry:
 
     def streaming_handler(self, action_type: str) -> StreamActionHandler:
         """The streaming handler for a type, or a 400 naming the known types."""
-        try:
-            return self._stream[action_type]
-        except KeyError:
-            raise BadRequest(
-                f"unknown action type {action_type!r}; known: {sorted(self._stream) or 'none'}",
-                code="unknown_action",
-            ) from None
+        return _lookup(self._stream, action_type, "action type")
 
     def sync_handler(self, action_type: str) -> SyncActionHandler:
         """The sync handler for a type, or a 400 naming the known types."""
-        try:
-            return self._sync[action_type]
-        except KeyError:
-            raise BadRequest(
-                f"unknown sync action type {action_type!r}; known: {sorted(self._sync) or 'none'}",
-                code="unknown_action",
-            ) from None
+        return _lookup(self._sync, action_type, "sync action type")
+
+
+def _lookup(handlers: dict[str, H], action_type: str, kind: str) -> H:
+    try:
+        return handlers[action_type]
+    except KeyError:
+        raise BadRequest(
+            f"unknown {kind} {action_type!r}; known: {sorted(handlers) or 'none'}",
+            code="unknown_action",
+        ) from None

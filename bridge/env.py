@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -31,23 +32,20 @@ class Env:
 
     def whole(self, name: str, default: int) -> int:
         """A whole number."""
-        raw = self.text(name)
-        if raw is None:
-            return default
-        try:
-            return int(raw)
-        except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+        return self._parse(name, default, int, "a whole number")
 
     def number(self, name: str, default: float) -> float:
         """A number."""
+        return self._parse(name, default, float, "a number")
+
+    def _parse(self, name: str, default: T, cast: Callable[[str], T], what: str) -> T:
         raw = self.text(name)
         if raw is None:
             return default
         try:
-            return float(raw)
+            return cast(raw)
         except ValueError:
-            raise ValueError(f"{name} must be a number, got {raw!r}") from None
+            raise ValueError(f"{name} must be {what}, got {raw!r}") from None
 
     def flag(self, name: str, default: bool = False) -> bool:
         """A yes/no: 1, true, yes, on or 0, false, no, off (any case)."""
