@@ -157,11 +157,9 @@ async def app(make_app: Callable[..., Any]) -> Starlette:
 
 
 @pytest.fixture
-async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+def client(app: Starlette, connect: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
     """An HTTP client bound to `app` in process (ASGITransport buffers whole bodies)."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
-        yield http
+    return connect(app)
 
 
 @pytest.fixture

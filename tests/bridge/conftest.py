@@ -106,22 +106,15 @@ async def proto_app(proto_make_app: Callable[..., Awaitable[Starlette]]) -> Star
 
 
 @pytest.fixture
-async def proto_connect() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """`proto_connect(app, user="ann")`: an in-process client acting as `user`."""
-    opened: list[httpx.AsyncClient] = []
+def proto_connect(
+    connect: Callable[..., httpx.AsyncClient],
+) -> Callable[..., httpx.AsyncClient]:
+    """`proto_connect(app, user="ann")`: the root `connect`, acting as `user`."""
 
-    def connect(app: Starlette, user: str = "ann") -> httpx.AsyncClient:
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://bridge.test",
-            headers={USER_HEADER: user},
-        )
-        opened.append(http)
-        return http
+    def connect_as(app: Starlette, user: str = "ann") -> httpx.AsyncClient:
+        return connect(app, headers={USER_HEADER: user})
 
-    yield connect
-    for http in opened:
-        await http.aclose()
+    return connect_as
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -35,18 +35,11 @@ def rel_make_app(make_app: MakeApp) -> MakeApp:
 
 
 @pytest.fixture
-async def rel_client() -> AsyncIterator[Callable[[Starlette], httpx.AsyncClient]]:
-    """`rel_client(app)`: an in-process client of `app` (no user: tests pass headers)."""
-    opened: list[httpx.AsyncClient] = []
-
-    def connect(app: Starlette) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-        opened.append(http)
-        return http
-
-    yield connect
-    for http in opened:
-        await http.aclose()
+def rel_client(
+    connect: Callable[..., httpx.AsyncClient],
+) -> Callable[[Starlette], httpx.AsyncClient]:
+    """`rel_client(app)`: the root `connect` (no user: tests pass headers)."""
+    return connect
 
 
 def store_of(app: Starlette) -> Store:

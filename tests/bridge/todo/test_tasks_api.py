@@ -27,13 +27,12 @@ def as_user(user: str) -> dict[str, str]:
 
 
 @pytest.fixture
-async def http(make_app: Callable[..., Any]) -> Any:
+async def http(make_app: Callable[..., Any], connect: Callable[..., Any]) -> httpx.AsyncClient:
     app = await make_app(
         app=TodoApp(), authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET))
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
-        yield client
+    client: httpx.AsyncClient = connect(app)
+    return client
 
 
 async def test_rest_lifecycle(http: httpx.AsyncClient) -> None:
