@@ -48,8 +48,11 @@ def bridge_app(db_url: str, data_dir: Path) -> Starlette:
         database_url=db_url, data_dir=data_dir, offline=True, openai_api_key=None, cors_origins=()
     )
     fallback, _ = offline_responder(settings)
+    from bridge.todo.todo_app import TodoApp
+
     return create_app(
         settings,
+        app=TodoApp(),  # the offline fallback uses the todo tools and their tables
         responder=BenchResponder(fallback),
         authenticator=HeaderAuthenticator(),
         limiter=RateLimiter(0),

@@ -22,6 +22,7 @@ _EXPORTS = {
     "Responder": "bridge.responder",
     "Services": "bridge.context",
     "Settings": "bridge.settings",
+    "Store": "bridge.storage",
     "Turn": "bridge.responder",
     "TurnFailed": "bridge.errors",
     "create_app": "bridge.app",
@@ -40,6 +41,7 @@ __all__ = [
     "Responder",
     "Services",
     "Settings",
+    "Store",
     "Turn",
     "TurnFailed",
     "create_app",
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
     from .responder import Responder, Turn, stream_text
     from .routes import endpoint, require_user
     from .settings import Settings
+    from .storage import Store
 
 
 def __getattr__(name: str) -> Any:

@@ -12,11 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from db import Store
 from schemas import Action, ThreadItem, ThreadMetadata, ThreadStreamEvent, WidgetItem
 
 from .errors import BadRequest
 from .ids import new_id
+from .storage import Store
 
 
 @dataclass

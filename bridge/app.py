@@ -14,7 +14,8 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from db import Store, make_engine
+from db import Store as SQLStore
+from db import make_engine
 from db.migrations import Schema, app_schema, prepare_schema
 
 from .actions import ActionRegistry
@@ -36,6 +37,7 @@ from .plugin import App
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
+from .storage import Store
 
 log = logging.getLogger("bridge")
 
@@ -125,6 +127,7 @@ def create_app(
     *,
     app: App | None = None,
     engine: AsyncEngine | None = None,
+    store: Store | None = None,
     responder: Responder | None = None,
     actions: ActionRegistry | None = None,
     authenticator: Authenticator | None = None,
@@ -132,6 +135,10 @@ def create_app(
     limiter: Any = None,
 ) -> Starlette:
     """The bridge as an ASGI app; every part can be given instead of made from settings.
+
+    `store` is any implementation of `bridge/storage.py` (default: `db.Store` on `engine`,
+    itself made from `DATABASE_URL`); a store given keeps its own schema, and an app's tables
+    are then made on `engine` only if one is given.
 
     `app` plugs an app in whole (`bridge/plugin.py`); `responder` and `actions` win over the
     app's. With neither an app nor a responder, the todo app is served (`bridge/todo/`);
@@ -150,8 +157,10 @@ def create_app(
             app.register_actions(actions)
     auth_settings = auth_settings or AuthSettings.from_env()
     authenticator = authenticator or make_authenticator(auth_settings)
-    engine = engine or make_engine(settings.database_url)
-    store = Store(engine)
+    own_schema = store is None  # a store the caller brings keeps its own schema
+    if store is None:
+        engine = engine or make_engine(settings.database_url)
+        store = SQLStore(engine)
     services = Services(
         settings=settings,
         store=store,
@@ -184,12 +193,16 @@ def create_app(
                 if authenticator.allow_remote
                 else "requests from other machines are refused",
             )
-        try:
-            asgi.state.schema = await prepare_schema(engine, app_schemas)
-        except Exception as exc:
-            await store.close()
-            where = engine.url.render_as_string(hide_password=True)
-            raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
+        asgi.state.schema = None  # a store of the caller's own: its schema is its own
+        if engine is not None:
+            try:
+                asgi.state.schema = await prepare_schema(
+                    engine, app_schemas, include_bridge=own_schema
+                )
+            except Exception as exc:
+                await store.close()
+                where = engine.url.render_as_string(hide_password=True)
+                raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
         try:
             async with app_lifespan(services), responder_running(services):
                 yield

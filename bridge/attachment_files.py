@@ -14,9 +14,8 @@ from pathlib import Path
 
 import anyio
 
-from db import Store
-
 from .errors import Unauthorized
+from .storage import Store
 
 
 def load_secret(data_dir: Path, configured: str | None) -> bytes:

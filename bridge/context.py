@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from db import Store
-
 from .logs import RequestLog
 from .responder import Responder, Turn
 from .settings import Settings
+from .storage import Store
 
 if TYPE_CHECKING:
     from .actions import ActionRegistry

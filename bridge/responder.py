@@ -12,7 +12,6 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from db import Store
 from schemas import (
     AssistantMessageContent,
     AssistantMessageContentPartAdded,
@@ -32,6 +31,7 @@ from schemas import (
 
 from .ids import new_id
 from .settings import Settings
+from .storage import Store
 
 if TYPE_CHECKING:
     from .plugin import App

@@ -18,7 +18,6 @@ from typing import Any
 
 import anyio
 
-from db import Store
 from db.store import wire_thread
 from schemas import (
     HIDDEN_ITEM_TYPES,
@@ -52,6 +51,7 @@ from .errors import TurnFailed
 from .ids import new_id
 from .logs import RequestLog
 from .sse import frame
+from .storage import Store
 
 log = logging.getLogger("bridge.turn")
 

@@ -7,7 +7,6 @@ from .store import (
     ItemPage,
     NotFound,
     Store,
-    TaskNotFound,
     ThreadNotFound,
 )
 
@@ -17,7 +16,6 @@ __all__ = [
     "ItemPage",
     "NotFound",
     "Store",
-    "TaskNotFound",
     "ThreadNotFound",
     "connect_url",
     "make_engine",

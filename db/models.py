@@ -7,12 +7,11 @@ order never depends on clock ties.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
-    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -105,21 +104,3 @@ class FeedbackRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("thread_id", "item_id", name="uq_feedback_item"),)
-
-
-class TaskRow(Base):
-    """A todo of the default app. `number` is the id the user sees, counted per user."""
-
-    __tablename__ = "tasks"
-
-    id: Mapped[int] = mapped_column(SeqType, primary_key=True, autoincrement=True)
-    user_id: Mapped[str] = mapped_column(String(255))
-    number: Mapped[int] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(Text)
-    description: Mapped[str | None] = mapped_column(Text)
-    due_date: Mapped[date | None] = mapped_column(Date)
-    completed: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-
-    __table_args__ = (UniqueConstraint("user_id", "number", name="uq_tasks_user_number"),)

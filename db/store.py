@@ -1,4 +1,4 @@
-"""The Store: every read and write of threads, items, attachments, feedback and tasks.
+"""The Store: every read and write of threads, items, attachments, feedback and leases.
 
 Every method takes the owner's `user_id` and puts it in the query itself, so another user's
 rows are exactly as absent as rows that do not exist. Reads of items return the stored wire
@@ -12,13 +12,13 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 from pydantic import TypeAdapter
-from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy import Table, and_, bindparam, delete, insert, literal, select, update
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas import (
@@ -30,12 +30,10 @@ from schemas import (
     encode,
 )
 
-from .models import AttachmentRow, FeedbackRow, ItemRow, TaskRow, ThreadRow
+from .models import AttachmentRow, FeedbackRow, ItemRow, ThreadRow
 from .session import postgres_reader, sqlite_reader
 
 Order = Literal["asc", "desc"]
-
-TASK_NUMBER_ATTEMPTS = 64
 
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _attachment_adapter: TypeAdapter[Attachment] = TypeAdapter(Attachment)
@@ -44,7 +42,6 @@ threads = cast(Table, ThreadRow.__table__)
 items = cast(Table, ItemRow.__table__)
 attachments = cast(Table, AttachmentRow.__table__)
 feedback = cast(Table, FeedbackRow.__table__)
-tasks = cast(Table, TaskRow.__table__)
 
 
 class NotFound(LookupError):
@@ -73,12 +70,6 @@ class AttachmentNotFound(NotFound):
     """No such attachment for this user."""
 
     kind = "attachment"
-
-
-class TaskNotFound(NotFound):
-    """No such task for this user."""
-
-    kind = "task"
 
 
 @dataclass(frozen=True, slots=True)
@@ -763,92 +754,6 @@ class Store:
             ).all()
         return {row.item_id: row.kind for row in rows}
 
-    # ---- tasks ------------------------------------------------------------------------------
-
-    async def add_task(
-        self,
-        user_id: str,
-        title: str,
-        description: str | None = None,
-        due_date: date | None = None,
-    ) -> dict[str, Any]:
-        """Create a task numbered after the user's highest number."""
-        # Each clash means another insert won its number, so n concurrent inserts (an agent's
-        # parallel tool calls) need up to n attempts; five failed a batch of eight.
-        for _attempt in range(TASK_NUMBER_ATTEMPTS):
-            now = _now()
-            try:
-                async with self.engine.begin() as conn:
-                    top = (
-                        await conn.execute(
-                            select(func.coalesce(func.max(tasks.c.number), 0)).where(
-                                tasks.c.user_id == user_id
-                            )
-                        )
-                    ).scalar_one()
-                    await conn.execute(
-                        insert(tasks).values(
-                            user_id=user_id,
-                            number=top + 1,
-                            title=title,
-                            description=description,
-                            due_date=due_date,
-                            completed=False,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                return await self.load_task(user_id, top + 1)
-            except IntegrityError:
-                continue  # another request took the number; take the next one
-        raise RuntimeError("could not number the task")
-
-    async def load_task(self, user_id: str, number: int) -> dict[str, Any]:
-        """One task, or TaskNotFound."""
-        async with self._reading() as conn:
-            row = (
-                await conn.execute(
-                    select(tasks).where(tasks.c.user_id == user_id, tasks.c.number == number)
-                )
-            ).first()
-        if row is None:
-            raise TaskNotFound(str(number))
-        return _task_dict(row)
-
-    async def list_tasks(self, user_id: str, completed: bool | None = None) -> list[dict[str, Any]]:
-        """The user's tasks in number order, optionally only (not) completed ones."""
-        query = select(tasks).where(tasks.c.user_id == user_id)
-        if completed is not None:
-            query = query.where(tasks.c.completed == completed)
-        async with self._reading() as conn:
-            rows = (await conn.execute(query.order_by(tasks.c.number))).all()
-        return [_task_dict(row) for row in rows]
-
-    async def update_task(self, user_id: str, number: int, **changes: Any) -> dict[str, Any]:
-        """Change a task's fields (title, description, due_date, completed)."""
-        allowed = {"title", "description", "due_date", "completed"}
-        unknown = set(changes) - allowed
-        if unknown:
-            raise ValueError(f"cannot change {sorted(unknown)}")
-        async with self.engine.begin() as conn:
-            result = await conn.execute(
-                update(tasks)
-                .where(tasks.c.user_id == user_id, tasks.c.number == number)
-                .values(**changes, updated_at=_now())
-            )
-        if result.rowcount == 0:
-            raise TaskNotFound(str(number))
-        return await self.load_task(user_id, number)
-
-    async def delete_task(self, user_id: str, number: int) -> dict[str, Any]:
-        """Delete a task; returns what it was."""
-        task = await self.load_task(user_id, number)
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                delete(tasks).where(tasks.c.user_id == user_id, tasks.c.number == number)
-            )
-        return task
-
     # ---- health -----------------------------------------------------------------------------
 
     async def ping(self) -> None:
@@ -878,15 +783,3 @@ def _stored_attachment(row: Any) -> StoredAttachment:
         uploaded=row.uploaded,
         storage=row.storage,
     )
-
-
-def _task_dict(row: Any) -> dict[str, Any]:
-    return {
-        "id": row.number,
-        "title": row.title,
-        "description": row.description,
-        "due_date": row.due_date.isoformat() if row.due_date else None,
-        "completed": row.completed,
-        "created_at": _aware(row.created_at).isoformat(),
-        "updated_at": _aware(row.updated_at).isoformat(),
-    }

@@ -28,6 +28,7 @@ from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
 from bridge.todo.task_actions import register_todo_actions
+from bridge.todo.todo_app import TodoApp
 from schemas import (
     Action,
     AssistantMessageContent,
@@ -107,7 +108,8 @@ def build_app(settings: Settings | None = None, *, model: Model | None = None) -
     """The bridge with the shop's agent and actions."""
     settings = settings or Settings.from_env()
     responder = AgentResponder(settings, agent=shop_agent, model=model, client_tools=[OPEN_CART])
-    return create_app(settings, responder=responder, actions=actions)
+    # The todo app's tables and routes: the shop keeps a reading list with the todo tools.
+    return create_app(settings, app=TodoApp(), responder=responder, actions=actions)
 
 
 if __name__ == "__main__":

@@ -130,6 +130,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
                 "auth_settings",
                 "limiter",
                 "engine",
+                "store",
             )
             if k in kwargs
         }

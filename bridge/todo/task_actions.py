@@ -11,7 +11,6 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
-from db import TaskNotFound
 from schemas import (
     Action,
     ClientEffectEvent,
@@ -24,6 +23,7 @@ from ..actions import ActionContext, ActionRegistry
 from ..agent.stream import TASKS_CHANGED
 from ..errors import BadRequest, TurnFailed
 from .task_list import COMPLETE_ACTION, task_list_text, task_list_widget
+from .task_store import TaskNotFound
 from .tasks import TaskService
 
 _ROW_KEY = re.compile(r"^task-(\d+)$")

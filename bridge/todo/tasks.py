@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
-from db import Store
-
 from ..errors import BadRequest
+from ..storage import Store
+from .task_store import TaskStore
 
 Status = Literal["all", "open", "completed"]
 MAX_TITLE = 500
@@ -47,16 +47,21 @@ def clean_title(title: str) -> str:
 
 @dataclass(frozen=True)
 class TaskService:
-    """One user's tasks. Raises TaskInvalid (400) or db.TaskNotFound (404)."""
+    """One user's tasks. Raises TaskInvalid (400) or TaskNotFound (404)."""
 
     store: Store
     user_id: str
+
+    @property
+    def rows(self) -> TaskStore:
+        """The todo tables, on the bridge store's database."""
+        return TaskStore.of(self.store)
 
     async def add(
         self, title: str, description: str | None = None, due_date: str | date | None = None
     ) -> dict[str, Any]:
         """Create a task."""
-        return await self.store.add_task(
+        return await self.rows.add_task(
             self.user_id,
             clean_title(title),
             description=(description or "").strip() or None,
@@ -67,11 +72,11 @@ class TaskService:
         """The user's tasks: all, open or completed."""
         if status not in STATUSES:
             raise TaskInvalid(f"status must be one of {sorted(STATUSES)}, got {status!r}")
-        return await self.store.list_tasks(self.user_id, completed=STATUSES[status])
+        return await self.rows.list_tasks(self.user_id, completed=STATUSES[status])
 
     async def get(self, task_id: int) -> dict[str, Any]:
         """One task."""
-        return await self.store.load_task(self.user_id, task_id)
+        return await self.rows.load_task(self.user_id, task_id)
 
     async def find(self, text: str) -> builtins.list[dict[str, Any]]:
         """Tasks whose title or description contains every word of `text`."""
@@ -80,7 +85,7 @@ class TaskService:
             return []
         return [
             task
-            for task in await self.store.list_tasks(self.user_id)
+            for task in await self.rows.list_tasks(self.user_id)
             if all(w in f"{task['title']} {task['description'] or ''}".lower() for w in words)
         ]
 
@@ -102,7 +107,7 @@ class TaskService:
             values["completed"] = changes["completed"]
         if not values:
             raise TaskInvalid("nothing to change: give a title, description, due_date or completed")
-        return await self.store.update_task(self.user_id, task_id, **values)
+        return await self.rows.update_task(self.user_id, task_id, **values)
 
     async def complete(self, task_id: int) -> dict[str, Any]:
         """Mark a task done."""
@@ -110,4 +115,4 @@ class TaskService:
 
     async def delete(self, task_id: int) -> dict[str, Any]:
         """Delete a task; returns what it was."""
-        return await self.store.delete_task(self.user_id, task_id)
+        return await self.rows.delete_task(self.user_id, task_id)

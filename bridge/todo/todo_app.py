@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from starlette.routing import BaseRoute, Route
 
 from ..actions import ActionRegistry
 from ..context import Services
-from ..plugin import App
+from ..plugin import App, AppTables
 from ..responder import Responder
 from ..settings import Settings
 from .mcp import MCP_PATH, MCPEndpoint
+from .tables import TodoBase
 from .task_actions import register_todo_actions
 from .tasks_api import task_routes
 
@@ -21,6 +23,7 @@ class TodoApp(App):
     """A todo assistant: tools over the tasks table, a task-list widget, `/api/tasks`, `/mcp`."""
 
     name = "todo"
+    tables = AppTables(TodoBase.metadata, migrations=Path(__file__).parent / "migrations")
 
     def __init__(self) -> None:
         self.mcp: MCPEndpoint | None = None

@@ -17,9 +17,9 @@ from typing import Any, Literal
 
 from agents import FunctionTool, RunContextWrapper, function_tool
 
-from db import Store, TaskNotFound
-
+from ..storage import Store
 from .task_list import task_list_text
+from .task_store import TaskNotFound
 from .tasks import TaskInvalid, TaskService
 
 Status = Literal["all", "open", "completed"]

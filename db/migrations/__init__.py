@@ -170,13 +170,16 @@ def _prepare(conn: Connection, schema: Schema) -> SchemaState:
     return SchemaState("behind", current, newest, schema.name)
 
 
-async def prepare_schema(engine: AsyncEngine, apps: Sequence[Schema] = ()) -> SchemaState:
+async def prepare_schema(
+    engine: AsyncEngine, apps: Sequence[Schema] = (), *, include_bridge: bool = True
+) -> SchemaState | None:
     """Create the schema on an empty database; report (and log) one that is behind.
 
-    `apps` are the apps' schemas, prepared after the bridge's; the bridge's state is returned.
+    `apps` are the apps' schemas, prepared after the bridge's (left out with
+    `include_bridge=False`, for a store of the caller's own); the first state is returned.
     """
     states = []
-    for schema in [BRIDGE, *apps]:
+    for schema in [BRIDGE, *apps] if include_bridge else apps:
         async with engine.begin() as conn:
             states.append(await conn.run_sync(_prepare, schema))
     for state in states:
@@ -188,4 +191,4 @@ async def prepare_schema(engine: AsyncEngine, apps: Sequence[Schema] = ()) -> Sc
                 state.revision or "(none)",
                 state.head,
             )
-    return states[0]
+    return states[0] if states else None

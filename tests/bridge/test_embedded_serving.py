@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ import uvicorn
 from bridge.auth import LocalAuthenticator
 
 from ..fakes import ScriptedResponder
+from ..scripts import run_script
 
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 """Who is asking is decided before the database is touched: one database is enough."""
@@ -151,14 +149,5 @@ def test_an_embedded_app_sets_up_logging(tmp_path: Path) -> None:
         "        pass\n"
         "asyncio.run(main())\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "BRIDGE_"))}
-    run = subprocess.run(
-        [sys.executable, "-c", script, f"sqlite:///{tmp_path}/b.db", str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=Path(__file__).parents[2],
-    )
-    assert run.returncode == 0, run.stderr
+    run = run_script(script, tmp_path)
     assert "No authentication configured" in run.stderr, run.stderr

@@ -8,10 +8,9 @@ The script runs in a fresh interpreter: this test process has long imported `bri
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
+
+from ..scripts import run_script
 
 SCRIPT = r"""
 import asyncio
@@ -72,16 +71,7 @@ print(json.dumps(asyncio.run(main())))
 
 
 def test_create_app_with_a_responder_streams_with_bridge_todo_blocked(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "BRIDGE_"))}
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, f"sqlite:///{tmp_path}/bridge.db", str(tmp_path / "data")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=Path(__file__).parents[2],
-    )
-    assert run.returncode == 0, run.stderr
+    run = run_script(SCRIPT, tmp_path)
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["status"] == 200
     assert out["events"][0]["type"] == "thread.created"

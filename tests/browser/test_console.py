@@ -18,6 +18,7 @@ import pytest
 from bridge.actions import ActionContext, ActionRegistry
 from bridge.auth import AuthSettings, JWTAuthenticator
 from bridge.responder import Turn
+from bridge.todo.task_store import TaskStore
 from schemas import (
     Action,
     ClientEffectEvent,
@@ -316,7 +317,7 @@ def test_offline_model_adds_a_task(make_console: MakeConsole) -> None:
     async def tasks() -> list[dict[str, Any]]:
         store = Store(make_engine(console.db_url))
         try:
-            return await store.list_tasks("local")
+            return await TaskStore.of(store).list_tasks("local")
         finally:
             await store.close()
 

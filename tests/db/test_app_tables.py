@@ -67,6 +67,7 @@ async def test_the_bare_engine_makes_no_app_table(
     await make_app()
     found = await asyncio.to_thread(_look, db_url)
     assert "bookings" not in found["tables"]
+    assert not {"tasks", "task_counters"} & found["tables"]  # the todo app's, not the engine's
     assert found["versions"]["alembic_version_bookings"] is None
 
 

@@ -1,4 +1,4 @@
-"""The Store on both databases where HTTP tests do not reach: paging, deletes, tasks, leases."""
+"""The Store on both databases where HTTP tests do not reach: paging, deletes, leases."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from db import ItemNotFound, Store, TaskNotFound, ThreadNotFound
+from db import ItemNotFound, Store, ThreadNotFound
 from schemas import (
     AssistantMessageContent,
     AssistantMessageItem,
@@ -181,33 +181,6 @@ async def test_delete_items_after_removes_later_items_and_their_feedback_only(
     with pytest.raises(ItemNotFound):
         await store.delete_items_after("bob", thread_id, "msg_0000")
     assert len(await store.load_items("ann", thread_id)) == 3
-
-
-# ---- tasks ----------------------------------------------------------------------------------
-
-
-async def test_tasks_are_numbered_per_user(proto_bare_store: Store) -> None:
-    store = proto_bare_store
-    assert [(await store.add_task("ann", f"a{n}"))["id"] for n in range(3)] == [1, 2, 3]
-    assert (await store.add_task("bob", "b0"))["id"] == 1
-    await store.delete_task("ann", 2)
-    assert (await store.add_task("ann", "a3"))["id"] == 4  # numbers follow the highest
-    assert [t["id"] for t in await store.list_tasks("ann")] == [1, 3, 4]
-    assert [t["title"] for t in await store.list_tasks("bob")] == ["b0"]
-    with pytest.raises(TaskNotFound):
-        await store.load_task("bob", 3)
-    with pytest.raises(TaskNotFound):
-        await store.update_task("bob", 4, completed=True)
-    done = await store.update_task("ann", 3, completed=True, title="a1 done")
-    assert (done["completed"], done["title"]) == (True, "a1 done")
-    assert [t["id"] for t in await store.list_tasks("ann", completed=False)] == [1, 4]
-
-
-async def test_parallel_add_task_no_longer_runs_out_of_numbering_attempts(
-    proto_bare_store: Store,
-) -> None:
-    made = await asyncio.gather(*(proto_bare_store.add_task("ann", f"t{n}") for n in range(8)))
-    assert sorted(t["id"] for t in made) == list(range(1, 9))
 
 
 # ---- the stream lease -----------------------------------------------------------------------

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
 from examples import custom_agent
 
 from ..conftest import RunningLifespan
@@ -55,9 +56,9 @@ async def test_example_runs_offline_with_its_action(start: Any) -> None:
     thread_id = events[0]["thread"]["id"]
     assert "client_effect" in types(events)
     assert "Added task 1 “read Dune”" in _texts(events)[-1]
-    assert [t["title"] for t in await app.state.services.store.list_tasks(LOCAL_USER)] == [
-        "read Dune"
-    ]
+    assert [
+        t["title"] for t in await TaskStore.of(app.state.services.store).list_tasks(LOCAL_USER)
+    ] == ["read Dune"]
 
     reserved = await stream(
         client,
@@ -81,7 +82,7 @@ async def test_example_runs_offline_with_its_action(start: Any) -> None:
         action={"type": "tasks.complete", "payload": {"task_id": 1}},
     )
     assert sync.status_code == 200, sync.text
-    [task] = await app.state.services.store.list_tasks(LOCAL_USER)
+    [task] = await TaskStore.of(app.state.services.store).list_tasks(LOCAL_USER)
     assert task["completed"] is True
 
 

@@ -1,4 +1,4 @@
-"""initial schema
+"""initial schema (the tasks table, made here before issue 11, is the todo app's: t001)
 
 Revision ID: 0001
 Revises:
@@ -35,25 +35,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_attachments_thread_id"), ["thread_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_attachments_user_id"), ["user_id"], unique=False)
 
-    op.create_table(
-        "tasks",
-        sa.Column(
-            "id",
-            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-            autoincrement=True,
-            nullable=False,
-        ),
-        sa.Column("user_id", sa.String(length=255), nullable=False),
-        sa.Column("number", sa.Integer(), nullable=False),
-        sa.Column("title", sa.Text(), nullable=False),
-        sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("due_date", sa.Date(), nullable=True),
-        sa.Column("completed", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("user_id", "number", name="uq_tasks_user_number"),
-    )
     op.create_table(
         "threads",
         sa.Column(
@@ -132,7 +113,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_threads_user_seq")
 
     op.drop_table("threads")
-    op.drop_table("tasks")
     with op.batch_alter_table("attachments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_attachments_user_id"))
         batch_op.drop_index(batch_op.f("ix_attachments_thread_id"))

@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 import db
-import db.session
+from bridge.app import schemas_of
 from bridge.ids import new_id
 from bridge.responder import Responder, Turn
 from bridge.settings import Settings
+from bridge.todo.todo_app import TodoApp
+from db.migrations import prepare_schema
 from schemas import (
     AssistantMessageContent,
     AssistantMessageItem,
@@ -30,7 +32,8 @@ USER = "user-1"
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[db.Store]:
     engine = db.make_engine(f"sqlite:///{tmp_path}/t.db")
-    await db.session.create_schema(engine)
+    # The todo app's tables too: these tests drive the agent with the todo tools.
+    await prepare_schema(engine, schemas_of(TodoApp()))
     store = db.Store(engine)
     yield store
     await store.close()

@@ -8,6 +8,7 @@ import pytest
 
 from bridge.agent import AgentResponder
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
 from db import Store
 
 from . import fakeprovider as fp
@@ -42,7 +43,7 @@ async def _assert_run_stopped(provider: fp.FakeProvider, store: Store) -> None:
     assert len(provider.requests) == 1
     assert provider.chunks_sent <= sent + 1  # at most the chunk already in flight
     assert provider.closed_streams == 1
-    assert await store.list_tasks(USER) == []
+    assert await TaskStore.of(store).list_tasks(USER) == []
 
 
 async def test_cancelling_the_consumer_stops_the_run(

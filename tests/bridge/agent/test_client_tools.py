@@ -15,6 +15,8 @@ from starlette.applications import Starlette
 from bridge.agent import AgentResponder, ClientTool
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
+from bridge.todo.todo_app import TodoApp
 
 from ...wire import post, stream, types, user_input
 from . import fakeprovider as fp
@@ -40,7 +42,7 @@ def provider() -> fp.FakeProvider:
 async def client(make_app: Callable[..., Any], provider: fp.FakeProvider) -> httpx.AsyncClient:
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
     responder = AgentResponder(settings, client=provider.client(), client_tools=[LOCATION])
-    app = await make_app(responder=responder)
+    app = await make_app(app=TodoApp(), responder=responder)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
 
 
@@ -151,4 +153,4 @@ async def test_client_tool_call_is_not_run_on_the_server_with_other_tools(
     await asyncio.sleep(0.1)
     assert len(provider.requests) == 1
     store = app.state.services.store
-    assert [t["title"] for t in await store.list_tasks(LOCAL_USER)] == ["pack"]
+    assert [t["title"] for t in await TaskStore.of(store).list_tasks(LOCAL_USER)] == ["pack"]

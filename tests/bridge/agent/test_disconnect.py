@@ -13,6 +13,8 @@ import httpx
 from bridge.agent import AgentResponder
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
+from bridge.todo.todo_app import TodoApp
 from bridge.turn import STOPPED_NOTE
 from schemas import AssistantMessageItem, SDKHiddenContextItem
 
@@ -36,7 +38,9 @@ async def test_client_disconnect_stops_the_run_and_keeps_the_partial_answer(
         provider.sse(fp.responses_events(fp.text(["Added."]))),
     ]
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    app = await make_app(responder=AgentResponder(settings, client=provider.client()))
+    app = await make_app(
+        app=TodoApp(), responder=AgentResponder(settings, client=provider.client())
+    )
     store = app.state.services.store
 
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
@@ -53,7 +57,7 @@ async def test_client_disconnect_stops_the_run_and_keeps_the_partial_answer(
         assert provider.closed_streams == 1
         assert provider.chunks_sent <= chunks_at_close + 2  # only what was already in flight
         assert provider.chunks_sent < len(fp.responses_events(fp.text(WORDS)))
-        assert await store.list_tasks(LOCAL_USER) == []
+        assert await TaskStore.of(store).list_tasks(LOCAL_USER) == []
 
         items = await store.load_items(LOCAL_USER, thread_id)
         kinds = [item.type for item in items]

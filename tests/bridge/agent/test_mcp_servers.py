@@ -23,6 +23,7 @@ from bridge.app import create_app
 from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
+from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
 
 from ...conftest import RunningLifespan
@@ -122,7 +123,7 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
 
             assert not responder.mcp_servers  # disconnected with the app
 
-    tasks = await todo_server.state.services.store.list_tasks(LOCAL_USER)
+    tasks = await TaskStore.of(todo_server.state.services.store).list_tasks(LOCAL_USER)
     assert [t["title"] for t in tasks] == ["from mcp", "again"]
     offered = {tool["name"] for tool in provider.requests[0]["tools"]}
     assert {"add_task", "list_tasks", "delete_task"} <= offered

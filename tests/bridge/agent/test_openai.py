@@ -9,6 +9,7 @@ import pytest
 from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
 from db import Store
 from schemas import AssistantMessageItem, WorkflowItem
 
@@ -97,7 +98,7 @@ async def test_responses_function_call_round_trip(
         "thread.item.done:assistant_message",
     ]
     assert events[0].text == "Adding task…"
-    [task] = await store.list_tasks(USER)
+    [task] = await TaskStore.of(store).list_tasks(USER)
     assert (task["title"], task["due_date"]) == ("buy milk", "2030-01-02")
     second = provider.requests[1]["input"]
     output = next(i for i in second if i.get("type") == "function_call_output")
@@ -250,7 +251,7 @@ async def test_chat_completions_ids_are_ours_and_unique(
     ids = [e.item.id for e in first + second if e.type == "thread.item.done"]
     assert len(ids) == 3 and len(set(ids)) == 3
     assert all(not i.startswith("__fake_id__") for i in ids)
-    assert [t["title"] for t in await store.list_tasks(USER)] == ["buy milk"]
+    assert [t["title"] for t in await TaskStore.of(store).list_tasks(USER)] == ["buy milk"]
     assert types(second)[:2] == ["progress_update", "thread.item.done:widget"]
     # The second turn's history carries the first answer, under our id, not a provider one.
     history = provider.requests[2]["messages"]

@@ -1,3 +1,3 @@
-"""The todo tests run turns with the agent tests' fixtures."""
+"""The todo tests run turns with the agent tests' fixtures (their store has the todo tables)."""
 
 from ..agent.conftest import make_turn, settings, store, thread  # noqa: F401  (fixtures)

@@ -10,6 +10,7 @@ from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
 from bridge.todo.offline_model import NOTICE
+from bridge.todo.task_store import TaskStore
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
@@ -80,7 +81,7 @@ async def test_add_streams_the_full_event_sequence(
     assert answer_text(events) == deltas
     assert deltas.startswith(NOTICE + "\n")
     assert "buy milk" in deltas
-    tasks = await store.list_tasks(USER)
+    tasks = await TaskStore.of(store).list_tasks(USER)
     assert [(t["id"], t["title"], t["completed"], t["due_date"]) for t in tasks] == [
         (1, "buy milk", False, None)
     ]
@@ -106,16 +107,16 @@ async def test_add_with_a_due_date(
 
     assert_well_formed(events)
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
-    [task] = await store.list_tasks(USER)
+    [task] = await TaskStore.of(store).list_tasks(USER)
     assert (task["title"], task["due_date"]) == ("call mom", tomorrow)
     assert tomorrow in answer_text(events)
 
 
 async def _seed(store: Store, *titles: str, done: tuple[int, ...] = ()) -> None:
     for title in titles:
-        await store.add_task(USER, title)
+        await TaskStore.of(store).add_task(USER, title)
     for number in done:
-        await store.update_task(USER, number, completed=True)
+        await TaskStore.of(store).update_task(USER, number, completed=True)
 
 
 async def test_whats_on_my_list_shows_open_tasks_as_a_widget(
@@ -139,7 +140,11 @@ async def test_whats_on_my_list_shows_open_tasks_as_a_widget(
     ]
     assert "2 open tasks" in answer_text(events)
     # The widget is stored by the pipeline; the store still has three tasks, unchanged.
-    assert [t["completed"] for t in await store.list_tasks(USER)] == [False, True, False]
+    assert [t["completed"] for t in await TaskStore.of(store).list_tasks(USER)] == [
+        False,
+        True,
+        False,
+    ]
 
 
 async def test_show_completed_tasks(
@@ -181,7 +186,7 @@ async def test_complete(
 
     assert_well_formed(events)
     assert types(events).count("client_effect") == 1
-    assert [t["completed"] for t in await store.list_tasks(USER)] == expected
+    assert [t["completed"] for t in await TaskStore.of(store).list_tasks(USER)] == expected
     assert "as done" in answer_text(events)
 
 
@@ -205,7 +210,7 @@ async def test_rename(responder: AgentResponder, make_turn: MakeTurn, store: Sto
     events = await collect(responder, await make_turn("rename 3 to call mom"))
 
     assert_well_formed(events)
-    assert [t["title"] for t in await store.list_tasks(USER)] == [
+    assert [t["title"] for t in await TaskStore.of(store).list_tasks(USER)] == [
         "buy milk",
         "call mum",
         "call mom",
@@ -229,7 +234,7 @@ async def test_delete(
     events = await collect(responder, await make_turn(request_text))
 
     assert_well_formed(events)
-    assert [t["title"] for t in await store.list_tasks(USER)] == left
+    assert [t["title"] for t in await TaskStore.of(store).list_tasks(USER)] == left
     assert "Deleted" in answer_text(events)
     assert types(events).count("client_effect") == 1
 
@@ -244,7 +249,7 @@ async def test_unknown_task_number_is_told_not_raised(
     assert_well_formed(events)
     assert "There is no task 9" in answer_text(events)
     assert "client_effect" not in types(events)
-    assert [t["completed"] for t in await store.list_tasks(USER)] == [False]
+    assert [t["completed"] for t in await TaskStore.of(store).list_tasks(USER)] == [False]
 
 
 async def test_ambiguous_words_ask_which_task(
@@ -256,7 +261,7 @@ async def test_ambiguous_words_ask_which_task(
 
     assert_well_formed(events)
     assert "Which one" in answer_text(events)
-    assert len(await store.list_tasks(USER)) == 2
+    assert len(await TaskStore.of(store).list_tasks(USER)) == 2
 
 
 async def test_no_matching_task(
@@ -267,13 +272,13 @@ async def test_no_matching_task(
     events = await collect(responder, await make_turn("complete the bread task"))
 
     assert "couldn't find a task matching “bread”" in answer_text(events)
-    assert [t["completed"] for t in await store.list_tasks(USER)] == [False]
+    assert [t["completed"] for t in await TaskStore.of(store).list_tasks(USER)] == [False]
 
 
 async def test_tasks_are_scoped_to_the_turns_user(
     responder: AgentResponder, make_turn: MakeTurn, store: Store
 ) -> None:
-    await store.add_task("someone-else", "their secret task")
+    await TaskStore.of(store).add_task("someone-else", "their secret task")
 
     listed = await collect(responder, await make_turn("what's on my list"))
     completed = await collect(responder, await make_turn("mark 1 done"))
@@ -281,7 +286,7 @@ async def test_tasks_are_scoped_to_the_turns_user(
     [widget] = _widgets(listed)
     assert widget.widget["children"][0]["key"] == "empty"
     assert "There is no task 1" in answer_text(completed)
-    [theirs] = await store.list_tasks("someone-else")
+    [theirs] = await TaskStore.of(store).list_tasks("someone-else")
     assert theirs["completed"] is False
 
 
@@ -328,7 +333,7 @@ async def test_allowed_models_answer(make_turn: MakeTurn, store: Store, model: s
     events = await collect(responder, turn)
 
     assert_well_formed(events)
-    assert len(await store.list_tasks(USER)) == 1
+    assert len(await TaskStore.of(store).list_tasks(USER)) == 1
 
 
 async def test_tool_menu_forces_the_tool(

@@ -9,6 +9,7 @@ import httpx
 
 from bridge.agent import AgentResponder
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
 from db import Store
 
@@ -75,7 +76,10 @@ async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., 
         assert replaced["id"] == widget_item["id"]
         assert _rows(replaced["widget"]) == {"task-1": "Badge", "task-2": "Button"}
         store: Store = app.state.services.store
-        assert [t["completed"] for t in await store.list_tasks("local")] == [True, False]
+        assert [t["completed"] for t in await TaskStore.of(store).list_tasks("local")] == [
+            True,
+            False,
+        ]
         stored = await store.load_item("local", thread_id, widget_item["id"])
         assert _rows(stored.widget) == {"task-1": "Badge", "task-2": "Button"}  # type: ignore[union-attr]
 

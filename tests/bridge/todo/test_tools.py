@@ -9,6 +9,7 @@ import pytest
 
 from bridge.agent import AgentResponder
 from bridge.settings import Settings
+from bridge.todo.task_store import TaskStore
 from bridge.todo.tasks import MAX_TITLE
 from db import Store
 
@@ -96,13 +97,13 @@ async def test_broken_rules_go_back_to_the_model(
     arguments: dict[str, Any],
     expected: str,
 ) -> None:
-    await store.add_task(USER, "existing")
+    await TaskStore.of(store).add_task(USER, "existing")
 
     output, kinds = await _tool_output(responder, provider, make_turn, name, arguments)
 
     assert output == expected
     assert "client_effect" not in kinds  # nothing changed, the page need not refresh
-    [task] = await store.list_tasks(USER)
+    [task] = await TaskStore.of(store).list_tasks(USER)
     assert (task["id"], task["title"], task["due_date"]) == (1, "existing", None)
 
 
@@ -115,16 +116,16 @@ async def test_titles_are_cleaned_like_the_api_does(
 
     assert output == "Added task 1 “buy milk”."
     assert "client_effect" in kinds
-    [task] = await store.list_tasks(USER)
+    [task] = await TaskStore.of(store).list_tasks(USER)
     assert task["title"] == "buy milk"
 
 
 async def test_find_tasks_uses_the_service(
     responder: AgentResponder, provider: fp.FakeProvider, make_turn: MakeTurn, store: Store
 ) -> None:
-    await store.add_task(USER, "buy milk", description="oat")
-    await store.add_task(USER, "call mom")
-    await store.add_task("someone-else", "buy oat milk")
+    await TaskStore.of(store).add_task(USER, "buy milk", description="oat")
+    await TaskStore.of(store).add_task(USER, "call mom")
+    await TaskStore.of(store).add_task("someone-else", "buy oat milk")
 
     output, _ = await _tool_output(responder, provider, make_turn, "find_tasks", {"text": "OAT"})
 
