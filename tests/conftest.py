@@ -165,15 +165,18 @@ def client(app: Starlette, connect: Callable[..., httpx.AsyncClient]) -> httpx.A
 
 @pytest.fixture
 async def connect() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """`connect(app, headers=…)`: an in-process client of `app`, closed after the test.
-
-    ASGITransport buffers whole bodies, so a stream under test must end; its client address
-    is 127.0.0.1 (loopback, as the no-auth mode requires)."""
+    """`connect(app, headers=…, client=(host, port))`: an in-process client of `app`, closed
+    after the test. ASGITransport buffers whole bodies, so a stream under test must end; the
+    client address is loopback unless given (the no-auth mode serves only loopback)."""
     opened: list[httpx.AsyncClient] = []
 
-    def open_client(app: Starlette, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    def open_client(
+        app: Starlette,
+        headers: dict[str, str] | None = None,
+        client: tuple[str, int] = ("127.0.0.1", 123),
+    ) -> httpx.AsyncClient:
         http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app, client=client),
             base_url="http://bridge.test",
             headers=headers,
         )

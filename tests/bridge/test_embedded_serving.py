@@ -26,11 +26,6 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 """Who is asking is decided before the database is touched: one database is enough."""
 
 
-def _client(app: Any, host: str) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=(host, 50000))
-    return httpx.AsyncClient(transport=transport, base_url="http://bridge.test")
-
-
 async def _threads_list(http: httpx.AsyncClient) -> httpx.Response:
     return await http.post("/chatkit", json={"type": "threads.list", "params": {}})
 
@@ -39,44 +34,53 @@ async def _threads_list(http: httpx.AsyncClient) -> httpx.Response:
 @pytest.mark.parametrize(
     "host", ["127.0.0.1", "::1", "::ffff:127.0.0.1", "127.8.9.10"], ids=lambda h: h
 )
-async def test_no_auth_serves_loopback_clients(make_app: Callable[..., Any], host: str) -> None:
+async def test_no_auth_serves_loopback_clients(
+    make_app: Callable[..., Any], connect: Callable[..., Any], host: str
+) -> None:
     app = await make_app(authenticator=LocalAuthenticator())
-    async with _client(app, host) as http:
-        assert (await _threads_list(http)).status_code == 200
+    http = connect(app, client=(host, 50000))
+    assert (await _threads_list(http)).status_code == 200
 
 
 @SQLITE_ONLY
 @pytest.mark.parametrize("host", ["203.0.113.9", "10.0.0.2", "::ffff:192.0.2.1", "2001:db8::1"])
 async def test_no_auth_refuses_other_machines(
-    make_app: Callable[..., Any], host: str, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Any],
+    connect: Callable[..., Any],
+    host: str,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     app = await make_app(authenticator=LocalAuthenticator())
-    async with _client(app, host) as http:
-        for _ in range(2):
-            answer = await _threads_list(http)
-            assert answer.status_code == 401
-            assert answer.json()["error"]["code"] == "auth_not_configured"
+    http = connect(app, client=(host, 50000))
+    for _ in range(2):
+        answer = await _threads_list(http)
+        assert answer.status_code == 401
+        assert answer.json()["error"]["code"] == "auth_not_configured"
     refusals = [r for r in caplog.records if "refused a request from" in r.getMessage()]
     assert len(refusals) == 1  # said once, not once per request
     assert "BRIDGE_INSECURE_NO_AUTH" in refusals[0].getMessage()
 
 
 @SQLITE_ONLY
-async def test_insecure_no_auth_serves_other_machines(make_app: Callable[..., Any]) -> None:
+async def test_insecure_no_auth_serves_other_machines(
+    make_app: Callable[..., Any], connect: Callable[..., Any]
+) -> None:
     app = await make_app(authenticator=LocalAuthenticator(allow_remote=True))
-    async with _client(app, "203.0.113.9") as http:
-        assert (await _threads_list(http)).status_code == 200
+    http = connect(app, client=("203.0.113.9", 50000))
+    assert (await _threads_list(http)).status_code == 200
 
 
 @SQLITE_ONLY
-async def test_the_app_routes_are_behind_the_same_check(make_app: Callable[..., Any]) -> None:
+async def test_the_app_routes_are_behind_the_same_check(
+    make_app: Callable[..., Any], connect: Callable[..., Any]
+) -> None:
     from bridge.todo.todo_app import TodoApp
 
     app = await make_app(app=TodoApp(), authenticator=LocalAuthenticator())
-    async with _client(app, "203.0.113.9") as http:
-        assert (await http.get("/api/tasks")).status_code == 401
-    async with _client(app, "127.0.0.1") as http:
-        assert (await http.get("/api/tasks")).status_code == 200
+    http = connect(app, client=("203.0.113.9", 50000))
+    assert (await http.get("/api/tasks")).status_code == 401
+    http = connect(app, client=("127.0.0.1", 50000))
+    assert (await http.get("/api/tasks")).status_code == 200
 
 
 @SQLITE_ONLY
