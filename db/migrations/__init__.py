@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -84,11 +85,19 @@ def run_env() -> None:
     from alembic import context
 
     config = context.config
+    metadata: MetaData = config.attributes.get("target_metadata", Base.metadata)
+
+    def own_tables_only(name: str | None, kind: str, parents: Any) -> bool:
+        # The database holds the bridge's tables and every app's: a schema's autogenerate
+        # must not see the others' tables as ones to drop.
+        return kind != "table" or name in metadata.tables
+
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "", poolclass=pool.NullPool)
     with engine.connect() as connection:
         context.configure(
             connection=connection,
-            target_metadata=config.attributes.get("target_metadata", Base.metadata),
+            target_metadata=metadata,
+            include_name=own_tables_only,
             version_table=config.get_main_option("version_table") or "alembic_version",
             render_as_batch=connection.dialect.name == "sqlite",
         )
