@@ -94,6 +94,7 @@ async def chatkit(services: Services, request: Request) -> Response:
     ctx = await _context(services, request)
     req = decode_request(await read_body(request, services.settings.max_body_bytes))
     ctx.log.op = req.type
+    ctx.metadata = req.metadata
     thread_id = getattr(req.params, "thread_id", None)
     if isinstance(thread_id, str):
         ctx.log.thread = thread_id

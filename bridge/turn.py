@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,10 @@ STOPPED_NOTE = (
 )
 CLEANUP_SECONDS = 10.0
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
+TITLE_WAIT_SECONDS = 5.0
+"""How long after the answer a turn waits for the model's title before using the first words."""
+TITLE_MAX_CHARS = 200
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
 
 
 @dataclass
@@ -225,6 +229,7 @@ async def run_turn(
     user_item: UserMessageItem | None = None,
     answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
     title_from: UserMessageItem | None = None,
+    write_title: Callable[[], Coroutine[Any, Any, str | None]] | None = None,
     record: RequestLog | None = None,
     shutdown: ShutdownWatch | None = None,
 ) -> AsyncIterator[bytes]:
@@ -232,11 +237,18 @@ async def run_turn(
 
     `lead` events go first (`thread.created`); then `user_item` is stored and echoed as
     `thread.item.done` (the widget drops its optimistic copy unless the server echoes it).
+    An untitled thread is titled after a successful answer to `title_from`: by `write_title`
+    (a model call, run alongside the answer so it never delays it) or from the first words.
     """
     lease.start()
     if shutdown is not None:
         shutdown.start()
     pending = _Pending()
+    titling: asyncio.Task[str | None] | None = (
+        asyncio.get_running_loop().create_task(write_title())
+        if write_title is not None and title_from is not None and not thread.title
+        else None
+    )
     stats = record or RequestLog("", "")
     stats.events, stats.outcome = 0, "completed"
     try:
@@ -252,14 +264,15 @@ async def run_turn(
         failed = True
         try:
             async for event in answer():
-                if await _persist(store, user_id, thread.id, event, pending):
+                shown = await _persist(store, user_id, thread, event, pending)
+                if shown is not None:
                     stats.events += 1
-                    yield frame(event)
+                    yield frame(shown)
             failed = False
         except asyncio.CancelledError:
             raise
         except TurnFailed as failure:
-            stats.outcome, stats.error = "error", failure.message
+            stats.outcome, stats.error, stats.reason = "error", failure.message, failure.reason
             yield frame(
                 ErrorEvent(
                     code=failure.code, message=failure.message, allow_retry=failure.allow_retry
@@ -268,11 +281,14 @@ async def run_turn(
         except Exception as exc:
             log.exception("turn failed on thread %s", thread.id)
             stats.outcome, stats.error = "error", f"{type(exc).__name__}: {exc}"
+            stats.reason = "internal_error"
             # No message, as the reference server: the widget shows its own (localised) text
             # for `stream.error` (tests/conformance, error_mid_stream).
             yield frame(ErrorEvent(code="stream.error", allow_retry=True))
         # Titled after an answer only, as the reference: a failed turn leaves no title.
-        updated = None if failed else await _maybe_title(store, user_id, thread, title_from)
+        updated = (
+            None if failed else await _maybe_title(store, user_id, thread, title_from, titling)
+        )
         if updated is not None:
             stats.events += 1
             yield frame(updated)
@@ -286,38 +302,47 @@ async def run_turn(
             await _keep_after_stop(store, user_id, thread, pending)
         if not by_shutdown:
             raise
-        stats.error = "server shutting down"
-        yield frame(ErrorEvent(code="server.shutdown", message=SHUTDOWN_MESSAGE, allow_retry=True))
+        stats.error, stats.reason = "server shutting down", "server_shutdown"
+        yield frame(ErrorEvent(code="custom", message=SHUTDOWN_MESSAGE, allow_retry=True))
     finally:
+        if titling is not None:
+            _drop(titling)
         if shutdown is not None:
             shutdown.stop()
         await lease.release()
 
 
 async def _persist(
-    store: Store, user_id: str, thread_id: str, event: ThreadStreamEvent, pending: _Pending
-) -> bool:
-    """Store what an event finishes; returns whether the client may see the event."""
+    store: Store, user_id: str, thread: ThreadMetadata, event: ThreadStreamEvent, pending: _Pending
+) -> ThreadStreamEvent | None:
+    """Store what an event finishes; returns what the client may see of it (None: nothing)."""
     match event:
         case ThreadItemAddedEvent():
             pending.added(event.item)
-            return event.item.type not in HIDDEN_ITEM_TYPES
+            return event if event.item.type not in HIDDEN_ITEM_TYPES else None
         case ThreadItemUpdatedEvent():
             pending.updated(event)
-        case ThreadItemDoneEvent():
+        case ThreadItemDoneEvent() | ThreadItemReplacedEvent():
             await store.save_item(user_id, event.item)
             pending.finished(event.item.id)
-            return event.item.type not in HIDDEN_ITEM_TYPES
-        case ThreadItemReplacedEvent():
-            await store.save_item(user_id, event.item)
-            pending.finished(event.item.id)
-            return event.item.type not in HIDDEN_ITEM_TYPES
+            return event if event.item.type not in HIDDEN_ITEM_TYPES else None
         case ThreadItemRemovedEvent():
-            await store.delete_item(user_id, thread_id, event.item_id)
+            await store.delete_item(user_id, thread.id, event.item_id)
             pending.finished(event.item_id)
+        case ThreadUpdatedEvent():
+            # The app sets the thread's title and status by emitting the event: it is stored,
+            # and the client sees the thread as stored (empty items, as the reference sends).
+            if event.thread.id != thread.id:
+                raise ValueError(
+                    f"a turn on thread {thread.id} emitted thread.updated for {event.thread.id}"
+                )
+            thread.title = event.thread.title
+            thread.status = event.thread.status
+            await store.save_thread(user_id, thread)
+            return ThreadUpdatedEvent(thread=wire_thread(thread))
         case _:
             pass
-    return True
+    return event
 
 
 async def _keep_after_stop(
@@ -334,11 +359,15 @@ async def _keep_after_stop(
 
 
 async def _maybe_title(
-    store: Store, user_id: str, thread: ThreadMetadata, title_from: UserMessageItem | None
+    store: Store,
+    user_id: str,
+    thread: ThreadMetadata,
+    title_from: UserMessageItem | None,
+    titling: asyncio.Task[str | None] | None = None,
 ) -> ThreadUpdatedEvent | None:
     if thread.title or title_from is None:
         return None
-    title = auto_title(title_from)
+    title = await _written_title(thread, titling) or auto_title(title_from)
     if title is None:
         return None
     try:
@@ -351,3 +380,46 @@ async def _maybe_title(
         return None
     thread.title = title
     return ThreadUpdatedEvent(thread=wire_thread(thread))
+
+
+async def _written_title(
+    thread: ThreadMetadata, titling: asyncio.Task[str | None] | None
+) -> str | None:
+    """The model's title if it comes within TITLE_WAIT_SECONDS of the answer; else None."""
+    if titling is None:
+        return None
+    try:
+        written = await asyncio.wait_for(asyncio.shield(titling), TITLE_WAIT_SECONDS)
+    except TimeoutError:
+        titling.cancel()
+        log.warning("the model did not title thread %s in time; using its first words", thread.id)
+        return None
+    except Exception:
+        log.warning("the model could not title thread %s", thread.id, exc_info=True)
+        return None
+    return clean_title(written) if written else None
+
+
+def _drop(task: asyncio.Task[Any]) -> None:
+    """Cancel a task nobody waits for any more, or collect its failure (logged elsewhere)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
+
+
+def trim_title(text: str, limit: int = TITLE_MAX_CHARS) -> str | None:
+    """A title as stored: one line without control characters, at most `limit` characters
+    (a longer one is cut at a word boundary and ends with an ellipsis); None if blank."""
+    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+    if not text:
+        return None
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(",.;:!?-") + "…"
+
+
+def clean_title(text: str) -> str | None:
+    """A model-written title as stored: trimmed, without wrapping quotes or a final period."""
+    return trim_title(text.strip().strip(_QUOTES).strip().rstrip("."))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from typing import Any
 
 import anyio
 from starlette.responses import Response
@@ -12,6 +13,7 @@ from schemas import ThreadMetadata, ThreadStreamEvent, UserMessageItem
 from ..context import RequestContext
 from ..errors import BadRequest, Conflict
 from ..ids import new_id
+from ..responder import Turn
 from ..sse import stream_response
 from ..turn import Lease, ShutdownWatch, run_turn
 
@@ -41,6 +43,17 @@ async def take_lease(ctx: RequestContext, thread_id: str) -> Lease:
     return Lease(ctx.store, thread_id, token, ttl)
 
 
+def _title_writer(
+    ctx: RequestContext, turn: Turn | None
+) -> Callable[[], Coroutine[Any, Any, str | None]] | None:
+    """The responder's own title writer for this turn, if it has one."""
+    write = getattr(ctx.services.responder, "title", None)
+    if turn is None or write is None:
+        return None
+    titled: Callable[[Turn], Coroutine[Any, Any, str | None]] = write
+    return lambda: titled(turn)
+
+
 def open_stream(
     ctx: RequestContext,
     thread: ThreadMetadata,
@@ -50,6 +63,7 @@ def open_stream(
     lead: Sequence[ThreadStreamEvent] = (),
     user_item: UserMessageItem | None = None,
     title_from: UserMessageItem | None = None,
+    turn: Turn | None = None,
 ) -> Response:
     """The SSE response of a turn; the lease is released however the response ends."""
     record = ctx.log
@@ -64,6 +78,7 @@ def open_stream(
         user_item=user_item,
         answer=answer,
         title_from=title_from,
+        write_title=_title_writer(ctx, turn),
         record=record,
         shutdown=ShutdownWatch(shutdown, ctx.settings.shutdown_grace_seconds),
     )

@@ -32,13 +32,16 @@ from schemas import (
 )
 
 from ..context import RequestContext
-from ..errors import BadRequest, Conflict, PayloadTooLarge
+from ..errors import BadRequest, Conflict, PayloadTooLarge, TurnFailed
 from ..ids import new_id
 from ..responder import Turn
 from ..turn import Lease
 from .common import open_stream, take_lease
 
 PENDING_TOOL_LOOKBACK = 20
+NOTHING_PENDING_MESSAGE = (
+    "Nothing was waiting for this result any more, so it was not used. Send a message to continue."
+)
 
 
 async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
@@ -57,7 +60,7 @@ async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
     echo = ThreadItemDoneEvent(item=item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
     return open_stream(
-        ctx, thread, lease, _respond(ctx, turn), lead=[created, echo], title_from=item
+        ctx, thread, lease, _respond(ctx, turn), lead=[created, echo], title_from=item, turn=turn
     )
 
 
@@ -68,7 +71,9 @@ async def add_user_message(ctx: RequestContext, req: ThreadsAddUserMessageReq) -
     lease = await take_lease(ctx, thread.id)
     await _link_attachments(ctx, item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
-    return open_stream(ctx, thread, lease, _respond(ctx, turn), user_item=item, title_from=item)
+    return open_stream(
+        ctx, thread, lease, _respond(ctx, turn), user_item=item, title_from=item, turn=turn
+    )
 
 
 async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -> Response:
@@ -87,25 +92,28 @@ async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -
         async for event in ctx.services.responder.respond(turn):
             yield event
 
-    return open_stream(ctx, thread, lease, answer, title_from=item)
+    return open_stream(ctx, thread, lease, answer, title_from=item, turn=turn)
 
 
 async def add_client_tool_output(
     ctx: RequestContext, req: ThreadsAddClientToolOutputReq
 ) -> Response:
-    """Complete the latest pending client tool call with the page's result, then answer."""
+    """Complete the latest pending client tool call with the page's result, then answer.
+
+    With no call pending (the page answered twice, or the thread moved on) nothing changes and
+    the stream says so in an `error` event the widget shows: a 4xx on a streaming op would be
+    silent in the widget, and answering again would repeat the last answer.
+    """
     thread = await _open_thread(ctx, req.params.thread_id)
     recent = await ctx.store.load_items(ctx.user_id, thread.id, last=PENDING_TOOL_LOOKBACK)
     pending = [
         item for item in recent if isinstance(item, ClientToolCallItem) and item.status == "pending"
     ]
-    if not pending:
-        raise BadRequest(
-            f"thread {thread.id!r} has no pending client tool call", code="no_pending_tool_call"
-        )
-    call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
     lease = await take_lease(ctx, thread.id)
     turn = ctx.turn(thread=thread)
+    if not pending:
+        return open_stream(ctx, thread, lease, _nothing_pending)
+    call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
         await ctx.store.save_item(ctx.user_id, call)
@@ -159,6 +167,11 @@ def apply_submission(
     return answered
 
 
+async def _nothing_pending() -> AsyncIterator[ThreadStreamEvent]:
+    raise TurnFailed(NOTHING_PENDING_MESSAGE, reason="no_pending_tool_call")
+    yield  # an async generator that ends at once
+
+
 def _respond(ctx: RequestContext, turn: Turn) -> Callable[[], AsyncIterator[ThreadStreamEvent]]:
     def answer() -> AsyncIterator[ThreadStreamEvent]:
         return ctx.services.responder.respond(turn)
@@ -183,7 +196,11 @@ async def _user_item(
             f"message is {text_chars} characters; the limit is {ctx.settings.max_message_chars}",
             code="message_too_long",
         )
-    if not any(part.text.strip() for part in given.content) and not given.attachments:
+    if (
+        not any(part.text.strip() for part in given.content)
+        and not given.attachments
+        and not (given.quoted_text or "").strip()
+    ):
         raise BadRequest("the message is empty", code="empty_message")
     attachments = []
     for attachment_id in dict.fromkeys(given.attachments):
