@@ -7,7 +7,7 @@ words of the message are used instead (bridge/turn.py).
 
 from __future__ import annotations
 
-from agents import Agent, ModelSettings, RunConfig, Runner
+from agents import Agent, RunConfig, Runner
 
 from ..responder import Turn
 from .models import ModelCatalog
@@ -30,7 +30,6 @@ async def write_title(catalog: ModelCatalog, turn: Turn, *, tracing_disabled: bo
         name="Title",
         instructions=TITLE_INSTRUCTIONS,
         model=catalog.get(turn.inference_options.model),
-        model_settings=ModelSettings(tool_choice="none"),
     )
     result = await Runner.run(
         titler,

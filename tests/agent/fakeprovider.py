@@ -306,3 +306,36 @@ def chat_call(
         _chunk({"tool_calls": [{"index": 0, "function": {"arguments": args[half:]}}]}),
         _chunk({}, "tool_calls"),
     ]
+
+
+# ---- titles (bridge/agent/titles.py) ---------------------------------------------------------
+
+
+class _Gated(httpx2.AsyncByteStream):
+    def __init__(self, body: bytes, gate: asyncio.Event) -> None:
+        self.body = body
+        self.gate = gate
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        await self.gate.wait()
+        yield self.body
+
+
+def title(text: str, *, gate: asyncio.Event | None = None) -> Reply:
+    """A title call's answer (a non-streamed Responses body); held back until `gate` is set."""
+    item = {
+        "type": "message",
+        "id": "msg_title",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+    body = json.dumps(_response("completed", [item])).encode()
+
+    def reply(request: httpx2.Request) -> httpx2.Response:
+        headers = {"content-type": "application/json"}
+        if gate is not None:
+            return httpx2.Response(200, headers=headers, stream=_Gated(body, gate))
+        return httpx2.Response(200, headers=headers, content=body)
+
+    return reply
