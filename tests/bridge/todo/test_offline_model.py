@@ -8,14 +8,14 @@ import pytest
 from agents import Agent
 
 from bridge.agent import AgentResponder, TaskContext, todo_agent
-from bridge.agent.offline import NOTICE
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.offline_model import NOTICE
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
-from .conftest import (
+from ..agent.conftest import (
     USER,
     MakeTurn,
     answer_text,

@@ -14,9 +14,9 @@ from bridge.agent import AgentResponder
 from bridge.agent.titles import TITLE_INSTRUCTIONS
 from bridge.settings import Settings
 
-from ..bridge.support import EventReader
-from ..live import serve
-from ..wire import post, stream, user_input
+from ...live import serve
+from ...wire import post, stream, user_input
+from ..support import EventReader
 from . import fakeprovider as fp
 
 MakeApp = Callable[..., Any]
