@@ -6,11 +6,16 @@ every SSE `data:` frame against the event union, every JSON body against the op'
 schema (or the error body), with unknown fields forbidden and the round trip exact
 (`tests/conformance/strict.py`). It never changes a byte; a failure is recorded in `FRAMES`,
 the test that caused it fails at teardown, and the session's counts are printed at the end.
+
+With `CHATKIT_FRAME_DUMP=<file>` every checked frame and body is also appended to that file
+as a JSON line `{"kind": "event"|"body", "op", "status", "raw"}`, for the re-check against the
+official SDK's own types (tests/conformance/sdk_check.py, README there).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,14 +34,23 @@ class FrameStats:
 
 
 FRAMES = FrameStats()
+DUMP = os.environ.get("CHATKIT_FRAME_DUMP")
+
+
+def _dump(kind: str, op: str, status: int, raw: bytes) -> None:
+    if DUMP:
+        line = {"kind": kind, "op": op, "status": status, "raw": raw.decode("utf-8", "replace")}
+        with open(DUMP, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
 
 
 class FrameCheck:
     """ASGI wrapper: validates what the app at `path` answers; passes everything through."""
 
-    def __init__(self, app: ASGIApp, path: str = "/chatkit") -> None:
+    def __init__(self, app: ASGIApp, path: str = "/chatkit", *, dump: bool = True) -> None:
         self.app = app
         self.path = path.rstrip("/") or "/"
+        self.dump = dump  # False: the answers are deliberately off-protocol (tests of this)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
@@ -47,7 +61,7 @@ class FrameCheck:
         if path != self.path and not upload:
             await self.app(scope, receive, send)  # not ChatKit: session tokens, app routes
             return
-        check = _ResponseCheck(endpoint=path == self.path)
+        check = _ResponseCheck(endpoint=path == self.path, dump=self.dump)
 
         async def receive_and_keep() -> Message:
             message = await receive()
@@ -68,6 +82,7 @@ class FrameCheck:
 @dataclass
 class _ResponseCheck:
     endpoint: bool
+    dump: bool = True
     request: bytearray = field(default_factory=bytearray)
     status: int = 0
     kind: str = ""
@@ -98,6 +113,8 @@ class _ResponseCheck:
             data = [line[6:] for line in block.split(b"\n") if line.startswith(b"data: ")]
             if data:
                 FRAMES.events += 1
+                if self.dump:
+                    _dump("event", self.op, self.status, b"\n".join(data))
                 check_event(b"\n".join(data))
         if final and self.body.strip():
             raise AssertionError(f"the stream ended inside a frame: {bytes(self.body)[:200]!r}")
@@ -107,6 +124,8 @@ class _ResponseCheck:
         if self.kind != "application/json":
             raise AssertionError(f"{self.status} answer is {self.kind or 'untyped'}: {raw[:200]!r}")
         FRAMES.bodies += 1
+        if self.dump:
+            _dump("body", self.op if self.endpoint else "upload", self.status, raw)
         if self.status >= 400:
             check_strict(ERROR, raw)
         elif self.endpoint:

@@ -42,7 +42,7 @@ def _app(content_type: bytes, chunks: list[bytes]) -> Any:
 
 
 async def _post(app: Any, op: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=FrameCheck(app))
+    transport = httpx.ASGITransport(app=FrameCheck(app, dump=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         return await client.post("/chatkit", json={"type": op, "params": {}})
 
