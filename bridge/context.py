@@ -66,6 +66,6 @@ class RequestContext:
             settings=self.settings,
             locale=self.request.headers.get("accept-language"),
             headers=self.request.headers,
-            metadata=self.metadata,
+            request_metadata=self.metadata,
             **kwargs,
         )

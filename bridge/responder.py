@@ -56,7 +56,7 @@ class Turn:
     headers: Mapping[str, str] = field(default_factory=dict)
     """The request's headers, case-insensitive (e.g. a page-context header the host page adds
     through `api.fetch`). Credentials are in here too: never echo them to the model."""
-    metadata: dict[str, Any] = field(default_factory=dict)
+    request_metadata: dict[str, Any] = field(default_factory=dict)
     """The request's own `metadata` object (the widget sends none; other clients may)."""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -75,17 +75,30 @@ class Turn:
         return NoticeEvent(level=level, message=message, title=title)
 
     def thread_updated(
-        self, *, title: str | None = None, status: ThreadStatus | None = None
+        self,
+        *,
+        title: str | None = None,
+        status: ThreadStatus | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> ThreadUpdatedEvent:
-        """A `thread.updated` event to yield with a new title and/or status (`ActiveStatus()`,
-        `LockedStatus(reason=…)`, `ClosedStatus(reason=…)`). The turn pipeline stores it; a
-        locked or closed thread refuses new messages."""
+        """A `thread.updated` event to yield with a new title, status (`ActiveStatus()`,
+        `LockedStatus(reason=…)`, `ClosedStatus(reason=…)`) and/or metadata. The turn pipeline
+        stores it; a locked or closed thread refuses new messages. `metadata` is the app's
+        server-side data about the thread (`thread_metadata()` reads it back): stored, never sent to
+        the client (as the reference server, which sends `metadata: {}`)."""
         changes: dict[str, Any] = {}
         if title is not None:
             changes["title"] = title
         if status is not None:
             changes["status"] = status
-        return ThreadUpdatedEvent(thread=wire_thread(self.thread.model_copy(update=changes)))
+        thread = wire_thread(self.thread.model_copy(update=changes))
+        if metadata is not None:
+            thread.metadata = dict(metadata)
+        return ThreadUpdatedEvent(thread=thread)
+
+    async def thread_metadata(self) -> dict[str, Any]:
+        """The thread's metadata as the app last stored it (`thread_updated(metadata=…)`)."""
+        return await self.store.load_thread_meta(self.user_id, self.thread.id)
 
     def new_id(self, prefix: str) -> str:
         """A fresh item id (`msg`, `cli`, `wf`, …): never reuse a provider's item id."""

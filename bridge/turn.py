@@ -339,6 +339,8 @@ async def _persist(
             thread.title = event.thread.title
             thread.status = event.thread.status
             await store.save_thread(user_id, thread)
+            if event.thread.metadata:  # the app's server-side data: stored, never sent
+                await store.save_thread_meta(user_id, thread.id, event.thread.metadata)
             return ThreadUpdatedEvent(thread=wire_thread(thread))
         case _:
             pass

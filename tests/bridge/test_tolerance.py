@@ -115,7 +115,7 @@ async def test_request_metadata_null_absent_or_empty_on_a_stream(
     top = _spell({}, "metadata", spelling, {})
     response = await _chatkit(proto_client, "threads.create", {"input": user_input("hi")}, **top)
     assert response.status_code == 200, response.text
-    assert proto_responder.turns[-1].metadata == {}
+    assert proto_responder.turns[-1].request_metadata == {}
 
 
 @pytest.mark.parametrize("spelling", SPELLINGS)

@@ -44,7 +44,7 @@ async def test_request_headers_locale_and_metadata_reach_the_turn(
     assert turn.locale == "nb-NO,nb;q=0.9"
     assert turn.headers["x-page-context"] == "tasks/3"  # case-insensitive
     assert turn.headers["X-PAGE-CONTEXT"] == "tasks/3"
-    assert turn.metadata == {"plan": "pro", "page": {"path": "/tasks/3"}}
+    assert turn.request_metadata == {"plan": "pro", "page": {"path": "/tasks/3"}}
 
 
 @pytest.mark.parametrize("op", ["threads.create", "threads.add_user_message"])
@@ -70,7 +70,11 @@ def _lock_and_title(turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         async for event in stream_text(turn, ["Done. "]):
             yield event
         yield turn.notice("This conversation is now **read-only**.", level="warning")
-        yield turn.thread_updated(title="Closed ticket", status=LockedStatus(reason="resolved"))
+        yield turn.thread_updated(
+            title="Closed ticket",
+            status=LockedStatus(reason="resolved"),
+            metadata={"ticket": 42},
+        )
 
     return events()
 
@@ -90,7 +94,9 @@ async def test_a_thread_updated_from_the_responder_is_stored(
     sent = events[-1]["thread"]
     assert sent["title"] == "Closed ticket"
     assert sent["status"] == {"type": "locked", "reason": "resolved"}
+    # Metadata is the app's server-side data: stored, never sent (as the reference server).
     assert sent["items"] == {"data": [], "has_more": False} and sent["metadata"] == {}
+    assert await proto_responder.turns[-1].thread_metadata() == {"ticket": 42}
 
     stored = (await post(proto_client, "threads.get_by_id", thread_id=thread_id)).json()
     assert stored["title"] == "Closed ticket"
