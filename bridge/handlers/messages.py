@@ -12,11 +12,13 @@ from starlette.responses import Response
 from db.store import wire_thread
 from schemas import (
     ClientToolCallItem,
+    InferenceOptions,
     StructuredInputAnswer,
     StructuredInputItem,
     StructuredInputMultipleChoice,
     StructuredInputSubmission,
     ThreadCreatedEvent,
+    ThreadItem,
     ThreadItemDoneEvent,
     ThreadItemReplacedEvent,
     ThreadMetadata,
@@ -110,7 +112,7 @@ async def add_client_tool_output(
         item for item in recent if isinstance(item, ClientToolCallItem) and item.status == "pending"
     ]
     lease = await take_lease(ctx, thread.id)
-    turn = ctx.turn(thread=thread)
+    turn = ctx.turn(thread=thread, inference_options=_continued_options(recent))
     if not pending:
         return open_stream(ctx, thread, lease, _nothing_pending)
     call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
@@ -138,8 +140,9 @@ async def add_structured_input(ctx: RequestContext, req: ThreadsAddStructuredInp
             f"structured input {item.id!r} was already {item.status}", code="already_answered"
         )
     answered = apply_submission(item, req.params.input)
+    recent = await ctx.store.load_items(ctx.user_id, thread.id, last=PENDING_TOOL_LOOKBACK)
     lease = await take_lease(ctx, thread.id)
-    turn = ctx.turn(thread=thread)
+    turn = ctx.turn(thread=thread, inference_options=_continued_options(recent))
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
         yield ThreadItemReplacedEvent(item=answered)
@@ -165,6 +168,15 @@ def apply_submission(
         question.answer = StructuredInputAnswer(values=values)
     answered.status = submission.status
     return answered
+
+
+def _continued_options(recent: list[ThreadItem]) -> InferenceOptions:
+    """A continuation answers on the model the user picked for their last message; the tool
+    menu's choice is not carried over (forcing the tool again would call it again)."""
+    for item in reversed(recent):
+        if isinstance(item, UserMessageItem):
+            return InferenceOptions(model=item.inference_options.model)
+    return InferenceOptions()
 
 
 async def _nothing_pending() -> AsyncIterator[ThreadStreamEvent]:

@@ -24,6 +24,7 @@ from schemas import (
 
 from ..fakes import ScriptedResponder, events_step, stream_text
 from ..wire import parse_sse, post, stream, types, user_input
+from .support import client_tool_step, structured_input_step
 
 
 async def test_request_headers_locale_and_metadata_reach_the_turn(
@@ -182,3 +183,38 @@ async def test_notice_events_are_sent_as_the_protocol_has_them(
             "title": "Plan",
         },
     ]
+
+
+@pytest.mark.parametrize("op", ["threads.add_client_tool_output", "threads.add_structured_input"])
+async def test_a_continuation_answers_on_the_model_the_user_picked(
+    proto_client: httpx.AsyncClient, proto_responder: ScriptedResponder, op: str
+) -> None:
+    """A continuation has no message of its own: it keeps the last message's model, and not
+    its tool menu choice (forcing the tool again would call it again)."""
+    step = (
+        client_tool_step("get_location", {})
+        if op == "threads.add_client_tool_output"
+        else structured_input_step()
+    )
+    proto_responder.steps.append(step)
+    options = {"model": "gpt-b", "tool_choice": {"id": "get_location"}}
+    events = await stream(
+        proto_client, "threads.create", input=user_input("go", inference_options=options)
+    )
+    thread_id = events[0]["thread"]["id"]
+    asked = next(
+        e["item"]
+        for e in events
+        if e["type"] == "thread.item.done" and e["item"]["type"] != "user_message"
+    )
+    params: dict[str, Any] = {"thread_id": thread_id}
+    if op == "threads.add_client_tool_output":
+        params["result"] = "Oslo"
+    else:
+        params.update(item_id=asked["id"], input={"answers": {}})
+    answered = await stream(proto_client, op, **params)
+    assert "error" not in types(answered)
+    turn = proto_responder.turns[-1]
+    assert turn.input is None
+    assert turn.inference_options.model == "gpt-b"
+    assert turn.tool_choice is None
