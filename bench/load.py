@@ -80,12 +80,13 @@ async def run_rps(
     requests = [request_bytes(PATH, body, headers=headers) for body in bodies]
     latencies: list[float] = []
     completed = 0
+    answered = 0
     errors: list[str] = []
     begin = time.perf_counter() + warmup
     end = begin + seconds
 
     async def worker(index: int) -> None:
-        nonlocal completed
+        nonlocal completed, answered
         conn = await Connection(port).open()
         turn = index
         try:
@@ -95,6 +96,7 @@ async def run_rps(
                     return
                 status, body = await conn.request(requests[turn % len(requests)])
                 finished = time.perf_counter()
+                answered += 1
                 turn += 1
                 if status != 200:
                     if len(errors) < 5:
@@ -109,6 +111,7 @@ async def run_rps(
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return {
         "requests": len(latencies),
+        "answered": answered,
         "errors": errors,
         "rps": completed / seconds,
         **summary_ms(latencies),

@@ -234,10 +234,23 @@ def render(doc: dict[str, Any]) -> str:
                     _num(s["p99_ms"], 2),
                     _num(s.get("ratio"), 2),
                     _num(s.get("ratio_bare_pg"), 2),
+                    _num(s.get("cpu_us_per_request"), 0),
+                    _num(s.get("cpu_ratio_bare_pg"), 2),
                 ]
             )
     out += _table(
-        ["op", "server", "req/s", "p50 ms", "p99 ms", "bridge/bare", "bridge/bare-pg"], rows
+        [
+            "op",
+            "server",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "bridge/bare",
+            "bridge/bare-pg",
+            "server CPU us/req",
+            "bare-pg CPU / bridge CPU",
+        ],
+        rows,
     )
     if m.get("round_trips"):
         out += _round_trip_table(m["round_trips"])

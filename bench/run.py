@@ -124,6 +124,7 @@ def measure_throughput(
             for name in order:
                 if not _serves(name, op):
                     continue
+                cpu = servers[name].cpu_seconds()
                 result = load(
                     "rps",
                     servers[name].port,
@@ -134,6 +135,9 @@ def measure_throughput(
                     "--seconds",
                     str(plan.seconds),
                 )
+                # Server CPU per answer: unlike req/s, barely moved by other load on the machine.
+                used = servers[name].cpu_seconds() - cpu
+                result["cpu_us"] = used / result["answered"] * 1e6 if result["answered"] else None
                 runs[op][name].append(result)
         _log(f"throughput round {round_ + 1}/{plan.rounds} done")
     out: dict[str, Any] = {}
@@ -147,6 +151,7 @@ def measure_throughput(
                 "p99_ms": _median([r["p99_ms"] for r in results]),
                 "errors": sum(len(r["errors"]) for r in results),
                 "rounds_rps": [round(r["rps"], 1) for r in results],
+                "cpu_us_per_request": _median([r["cpu_us"] for r in results if r["cpu_us"]]),
             }
             if name not in ("bare", "bare-pg"):
                 summary["ratio"] = _median(
@@ -156,6 +161,13 @@ def measure_throughput(
                 floor = runs[op]["bare-pg"]
                 summary["ratio_bare_pg"] = _median(
                     [r["rps"] / b["rps"] for r, b in zip(results, floor, strict=True) if b["rps"]]
+                )
+                summary["cpu_ratio_bare_pg"] = _median(
+                    [
+                        b["cpu_us"] / r["cpu_us"]
+                        for r, b in zip(results, floor, strict=True)
+                        if b["cpu_us"] and r["cpu_us"]
+                    ]
                 )
             per_server[name] = summary
         out[op] = per_server

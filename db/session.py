@@ -87,9 +87,12 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
         if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
             return
         try:
+            # In autocommit: one round trip, and no transaction left open behind it.
+            dbapi_conn.autocommit = True
             cursor = dbapi_conn.cursor()
             cursor.execute("SELECT 1")
             cursor.close()
+            dbapi_conn.autocommit = False
         except Exception as exc:
             raise DisconnectionError("a pooled connection was dead") from exc
 
