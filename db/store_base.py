@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import Any, cast
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
@@ -91,6 +92,7 @@ class StoreBase:
             pooled = await self.engine.raw_connection()
         except psycopg.Error as exc:  # could not connect: as the engine would report it
             raise DBAPIError.instance(sql, args, exc, psycopg.Error) from exc
+        clean = False
         try:
             driver = cast("psycopg.AsyncConnection[Any]", pooled.driver_connection)
             try:
@@ -98,15 +100,22 @@ class StoreBase:
                 cursor = await driver.execute(sql, args)
                 rows: list[Any] = await cursor.fetchall()
                 await driver.set_autocommit(False)
+                clean = True
                 return rows
             except psycopg.Error as exc:
                 lost = driver.closed or driver.broken
-                if lost:
-                    await greenlet_spawn(pooled.invalidate, exc)
+                if not lost and driver.info.transaction_status == TransactionStatus.IDLE:
+                    await driver.set_autocommit(False)  # a refused query: the link is fine
+                    clean = True
                 raise DBAPIError.instance(
                     sql, args, exc, psycopg.Error, connection_invalidated=lost
                 ) from exc
         finally:
+            if not clean:
+                # Failed or cancelled mid-query: the connection may still be in autocommit or
+                # busy, so it is not given back to the transactional users; the pool opens
+                # a fresh one when needed.
+                await greenlet_spawn(pooled.invalidate)
             await greenlet_spawn(pooled.close)
 
     @asynccontextmanager

@@ -7,6 +7,7 @@ round trip on every checkout (only a connection idle for a while is pinged).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -82,5 +83,37 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_before_a_write(
         assert (await store.load_thread("ann", "thr_after")).id == "thr_after"
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() != pid
+    finally:
+        await store.close()
+
+
+async def _autocommit_of_pooled(store: Store) -> bool:
+    async with store.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        return bool(raw.driver_connection.autocommit)  # type: ignore[union-attr]
+
+
+async def test_a_failed_or_cancelled_hot_read_gives_back_a_transactional_connection(
+    pg_url: str,
+) -> None:
+    """The hot read switches a pooled connection to autocommit; whatever happens to the read,
+    the pool must not hand an autocommit connection to a transaction afterwards."""
+    engine = make_engine(pg_url, pool_size=1)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        with pytest.raises(Exception, match="NUL"):
+            await store.list_items("ann", "thr_\x00", limit=20)
+        assert await _autocommit_of_pooled(store) is False
+        reading = asyncio.get_running_loop().create_task(
+            store._fetch_driver("SELECT pg_sleep(5)", ())
+        )
+        await asyncio.sleep(0.3)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        assert await _autocommit_of_pooled(store) is False
+        await store.create_thread("ann", ThreadMetadata(id="thr_ok", created_at=utcnow()))
+        assert (await store.load_thread("ann", "thr_ok")).id == "thr_ok"
     finally:
         await store.close()
