@@ -114,9 +114,9 @@ async def add_client_tool_output(
     turn = ctx.turn(thread=thread)
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
-        await ctx.store.save_item(ctx.user_id, call)
+        await lease.save_item(call)
         for stale in pending[:-1]:  # an unanswered older call can never complete now
-            await ctx.store.delete_item(ctx.user_id, thread.id, stale.id)
+            await lease.delete_item(stale.id)
         async for event in ctx.services.responder.respond(turn):
             yield event
 
