@@ -12,10 +12,10 @@ from schemas import ThreadMetadata, ThreadStreamEvent, UserMessageItem
 
 from ..context import RequestContext
 from ..errors import BadRequest, Conflict
-from ..ids import new_id
+from ..lease import Lease
 from ..responder import Turn
 from ..sse import stream_response
-from ..turn import Lease, ShutdownWatch, run_turn
+from ..turn import ShutdownWatch, run_turn
 
 EMPTY_OBJECT = b"{}"
 
@@ -34,13 +34,36 @@ def page_limit(ctx: RequestContext, limit: int | None) -> int:
     return min(limit, ctx.settings.max_page_size)
 
 
+def new_lease(ctx: RequestContext, thread_id: str) -> Lease:
+    """A lease on the thread for this request's turn, not taken yet."""
+    return Lease.new(ctx.store, ctx.user_id, thread_id, ctx.settings.lease_seconds)
+
+
+def busy(thread_id: str) -> Conflict:
+    """The 409 for a thread another stream holds."""
+    return Conflict(f"thread {thread_id!r} is busy with another response; wait for it to finish")
+
+
 async def take_lease(ctx: RequestContext, thread_id: str) -> Lease:
     """The thread's stream lease, or 409 if another stream holds it (404 if no such thread)."""
-    token = new_id("lease")
-    ttl = ctx.settings.lease_seconds
-    if not await ctx.store.acquire_thread(ctx.user_id, thread_id, token, ttl):
-        raise Conflict(f"thread {thread_id!r} is busy with another response; wait for it to finish")
-    return Lease(ctx.store, thread_id, token, ttl)
+    lease = new_lease(ctx, thread_id)
+    if not await lease.take():
+        raise busy(thread_id)
+    return lease
+
+
+async def start_turn(
+    ctx: RequestContext, thread_id: str, item: UserMessageItem
+) -> tuple[ThreadMetadata, Lease]:
+    """Authorise, take the lease and store the user message in one round trip: 404 for no
+    such thread, 409 if it is not active or another stream holds it (nothing stored then)."""
+    lease = new_lease(ctx, thread_id)
+    thread, taken = await lease.start_turn(item)
+    if thread.status.type != "active":
+        raise Conflict(f"thread {thread_id!r} is {thread.status.type}", code="thread_not_active")
+    if not taken:
+        raise busy(thread_id)
+    return thread, lease
 
 
 def _title_writer(
@@ -61,7 +84,6 @@ def open_stream(
     answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
     *,
     lead: Sequence[ThreadStreamEvent] = (),
-    user_item: UserMessageItem | None = None,
     title_from: UserMessageItem | None = None,
     turn: Turn | None = None,
 ) -> Response:
@@ -70,12 +92,9 @@ def open_stream(
     record.thread = thread.id
     shutdown = anyio.Event()
     frames = run_turn(
-        store=ctx.store,
-        user_id=ctx.user_id,
         thread=thread,
         lease=lease,
         lead=lead,
-        user_item=user_item,
         answer=answer,
         title_from=title_from,
         write_title=_title_writer(ctx, turn),

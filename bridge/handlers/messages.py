@@ -37,8 +37,7 @@ from ..context import RequestContext
 from ..errors import BadRequest, Conflict, PayloadTooLarge, TurnFailed
 from ..ids import new_id
 from ..responder import Turn
-from ..turn import Lease
-from .common import open_stream, take_lease
+from .common import new_lease, open_stream, start_turn, take_lease
 
 PENDING_TOOL_LOOKBACK = 20
 NOTHING_PENDING_MESSAGE = (
@@ -53,10 +52,8 @@ async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
     # The thread, its first message and its lease are stored in one transaction before the
     # stream starts: a client that hangs up before reading `thread.created` (or a database
     # that fails in between) must not leave a thread without its message.
-    lease = Lease(ctx.store, thread.id, new_id("lease"), ctx.settings.lease_seconds)
-    await ctx.store.create_thread(
-        ctx.user_id, thread, first_item=item, lease=(lease.token, lease.ttl)
-    )
+    lease = new_lease(ctx, thread.id)
+    await lease.create_thread(thread, item)
     await _link_attachments(ctx, item)
     created = ThreadCreatedEvent(thread=wire_thread(thread))
     echo = ThreadItemDoneEvent(item=item)
@@ -67,14 +64,23 @@ async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
 
 
 async def add_user_message(ctx: RequestContext, req: ThreadsAddUserMessageReq) -> Response:
-    """A message for an existing thread, echoed, then answered."""
-    thread = await _open_thread(ctx, req.params.thread_id)
-    item = await _user_item(ctx, thread.id, req.params.input)
-    lease = await take_lease(ctx, thread.id)
+    """A message for an existing thread, echoed, then answered.
+
+    One round trip before the echo (issue #13): the thread is authorised, leased and given
+    the message by one statement. A message that needs the database to be checked (its
+    attachments) or that is invalid first loads the thread, so an unknown thread stays a 404.
+    """
+    thread_id = req.params.thread_id
+    given = req.params.input
+    if given.attachments or _invalid(ctx, given):
+        await _open_thread(ctx, thread_id)
+    item = await _user_item(ctx, thread_id, given)
+    thread, lease = await start_turn(ctx, thread_id, item)
     await _link_attachments(ctx, item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
+    echo = ThreadItemDoneEvent(item=item)
     return open_stream(
-        ctx, thread, lease, _respond(ctx, turn), user_item=item, title_from=item, turn=turn
+        ctx, thread, lease, _respond(ctx, turn), lead=[echo], title_from=item, turn=turn
     )
 
 
@@ -118,9 +124,9 @@ async def add_client_tool_output(
     call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
-        await ctx.store.save_item(ctx.user_id, call)
+        await lease.save_item(call)
         for stale in pending[:-1]:  # an unanswered older call can never complete now
-            await ctx.store.delete_item(ctx.user_id, thread.id, stale.id)
+            await lease.delete_item(stale.id)
         async for event in ctx.services.responder.respond(turn):
             yield event
 
@@ -198,10 +204,16 @@ async def _open_thread(ctx: RequestContext, thread_id: str) -> ThreadMetadata:
     return thread
 
 
-async def _user_item(
-    ctx: RequestContext, thread_id: str, given: UserMessageInput
-) -> UserMessageItem:
-    """The user message item, checked: not empty, within limits, attachments uploaded."""
+def _invalid(ctx: RequestContext, given: UserMessageInput) -> bool:
+    """Whether `_user_item` will refuse the message without asking the database."""
+    try:
+        _check_message(ctx, given)
+    except (BadRequest, PayloadTooLarge):
+        return True
+    return False
+
+
+def _check_message(ctx: RequestContext, given: UserMessageInput) -> None:
     text_chars = sum(len(part.text) for part in given.content)
     if text_chars > ctx.settings.max_message_chars:
         raise PayloadTooLarge(
@@ -214,6 +226,13 @@ async def _user_item(
         and not (given.quoted_text or "").strip()
     ):
         raise BadRequest("the message is empty", code="empty_message")
+
+
+async def _user_item(
+    ctx: RequestContext, thread_id: str, given: UserMessageInput
+) -> UserMessageItem:
+    """The user message item, checked: not empty, within limits, attachments uploaded."""
+    _check_message(ctx, given)
     attachments = []
     for attachment_id in dict.fromkeys(given.attachments):
         stored = await ctx.store.load_attachment(ctx.user_id, attachment_id)
