@@ -17,8 +17,10 @@ from typing import Any, Literal, cast
 
 from pydantic import TypeAdapter
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, literal, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Dialect, Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas import (
@@ -30,12 +32,10 @@ from schemas import (
     encode,
 )
 
-from .models import AttachmentRow, FeedbackRow, ItemRow, TaskRow, ThreadRow
+from .models import AttachmentRow, FeedbackRow, ItemRow, TaskCounterRow, TaskRow, ThreadRow
 from .session import postgres_reader, sqlite_reader
 
 Order = Literal["asc", "desc"]
-
-TASK_NUMBER_ATTEMPTS = 64
 
 _item_adapter: TypeAdapter[ThreadItem] = TypeAdapter(ThreadItem)
 _attachment_adapter: TypeAdapter[Attachment] = TypeAdapter(Attachment)
@@ -45,6 +45,7 @@ items = cast(Table, ItemRow.__table__)
 attachments = cast(Table, AttachmentRow.__table__)
 feedback = cast(Table, FeedbackRow.__table__)
 tasks = cast(Table, TaskRow.__table__)
+task_counters = cast(Table, TaskCounterRow.__table__)
 
 
 class NotFound(LookupError):
@@ -772,36 +773,23 @@ class Store:
         description: str | None = None,
         due_date: date | None = None,
     ) -> dict[str, Any]:
-        """Create a task numbered after the user's highest number."""
-        # Each clash means another insert won its number, so n concurrent inserts (an agent's
-        # parallel tool calls) need up to n attempts; five failed a batch of eight.
-        for _attempt in range(TASK_NUMBER_ATTEMPTS):
-            now = _now()
-            try:
-                async with self.engine.begin() as conn:
-                    top = (
-                        await conn.execute(
-                            select(func.coalesce(func.max(tasks.c.number), 0)).where(
-                                tasks.c.user_id == user_id
-                            )
-                        )
-                    ).scalar_one()
-                    await conn.execute(
-                        insert(tasks).values(
-                            user_id=user_id,
-                            number=top + 1,
-                            title=title,
-                            description=description,
-                            due_date=due_date,
-                            completed=False,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
-                return await self.load_task(user_id, top + 1)
-            except IntegrityError:
-                continue  # another request took the number; take the next one
-        raise RuntimeError("could not number the task")
+        """Create a task with the user's next number; a number is never given twice."""
+        now = _now()
+        async with self.engine.begin() as conn:
+            number = await _next_task_number(conn, user_id)
+            await conn.execute(
+                insert(tasks).values(
+                    user_id=user_id,
+                    number=number,
+                    title=title,
+                    description=description,
+                    due_date=due_date,
+                    completed=False,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        return await self.load_task(user_id, number)
 
     async def load_task(self, user_id: str, number: int) -> dict[str, Any]:
         """One task, or TaskNotFound."""
@@ -878,6 +866,23 @@ def _stored_attachment(row: Any) -> StoredAttachment:
         uploaded=row.uploaded,
         storage=row.storage,
     )
+
+
+async def _next_task_number(conn: AsyncConnection, user_id: str) -> int:
+    """Take the user's next task number, in the caller's transaction.
+
+    One upsert on the user's counter row: PostgreSQL locks that row and SQLite the database
+    until the transaction ends, so concurrent adds queue for it instead of clashing. A user
+    without a counter (tables made before counters) starts after the highest number held.
+    """
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    first = select(func.coalesce(func.max(tasks.c.number), 0) + 1).where(tasks.c.user_id == user_id)
+    stmt = insert_(task_counters).values(user_id=user_id, last_number=first.scalar_subquery())
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[task_counters.c.user_id],
+        set_={"last_number": task_counters.c.last_number + 1},
+    ).returning(task_counters.c.last_number)
+    return int((await conn.execute(stmt)).scalar_one())
 
 
 def _task_dict(row: Any) -> dict[str, Any]:
