@@ -1,30 +1,61 @@
-"""Everyday todo requests in plain English, read by the offline model.
+"""Everyday todo requests, read as people type them, for the offline model.
 
-Deliberately small: a handful of phrasings per request, so the offline model behaves the same
-every time and tests can say exactly what it understands. A task is named by its number
-("task 2", "#2", "2") or by words from its title ("the milk task").
+`parse` turns one message into an `Intent`: lower case, no punctuation, polite openings
+("pls", "can you"), typos in the verb ("dleete", "compelte", "ad"), prefixes ("todo:",
+"Add:"), "I need to…", several tasks in one message, dates ("next week", "on Dec 20").
+
+A task is named by a `Target`: numbers ("2", "task 7", "#3", "2 and 3"), words from its title
+("the milk one"), a position ("the first one"), "it"/"that" (the task last talked about), or
+"all"/"everything". Those words are never read as a title: "delete all" is about every task,
+not about "call mom".
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
-Target = int | str
-"""A task number, or words to find the task by."""
+from rapidfuzz.distance import DamerauLevenshtein
+
+from ..tasks import naming_words
+from .dates import Clock, parse_date, split_due
+
+Status = Literal["all", "open", "completed"]
+Due = Literal["today", "tomorrow", "overdue", "week"]
 
 
 @dataclass(frozen=True)
-class AddTask:
-    title: str
-    due: date | None = None
+class Target:
+    """How the user named the task(s) a change is about."""
+
+    numbers: tuple[int, ...] = ()
+    words: str = ""
+    every: bool = False
+    """"all", "everything": every task of `status`."""
+    status: Status = "all"
+    it: bool = False
+    """"it", "that", "the last one": the task last talked about."""
+    position: int | None = None
+    """"the first one" is 1, "the second" 2, "the last one" -1."""
+
+
+@dataclass(frozen=True)
+class AddTasks:
+    tasks: tuple[tuple[str, str | None], ...]
+    """(title, due date as YYYY-MM-DD or None) for each task to add."""
 
 
 @dataclass(frozen=True)
 class ListTasks:
-    status: Literal["all", "open", "completed"] = "open"
+    status: Status = "open"
+    due: Due | None = None
+    count: bool = False
+
+
+@dataclass(frozen=True)
+class NextTask:
+    pass
 
 
 @dataclass(frozen=True)
@@ -46,7 +77,7 @@ class RenameTask:
 @dataclass(frozen=True)
 class RescheduleTask:
     target: Target
-    due: date
+    due: str
 
 
 @dataclass(frozen=True)
@@ -55,149 +86,434 @@ class DeleteTask:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A bare answer to a question: "yes", "no", or a task ("7", "the first one")."""
+
+    yes: bool | None = None
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Chat:
+    """Small talk: a greeting, thanks, "ok"."""
+
+    kind: Literal["hello", "thanks", "ok", "bye", "how", "who"]
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
 
+@dataclass(frozen=True)
+class Unclear:
+    """Not a request the offline model knows; `title` if it could be a task to add."""
+
+    title: str | None = None
+    due: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
 Intent = (
-    AddTask
+    AddTasks
     | ListTasks
+    | NextTask
     | CompleteTask
     | ReopenTask
     | RenameTask
     | RescheduleTask
     | DeleteTask
+    | Reply
+    | Chat
     | Help
+    | Unclear
 )
+Change = CompleteTask | ReopenTask | RenameTask | RescheduleTask | DeleteTask
 
 _I = re.IGNORECASE
-_QUOTES = "\"'\u201c\u201d\u2018\u2019"
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_DAY = "today|tonight|tomorrow|" + "|".join(_WEEKDAYS) + r"|\d{4}-\d{2}-\d{2}|in \d+ days?"
-_TRAILING_DUE = re.compile(rf"\s+(?:(?:due|by|on|for|next|this)\s+)?(?P<when>{_DAY})$", _I)
-_TO_LIST = re.compile(r"\s+(?:to|on|onto)\s+(?:my|the)\s+(?:to-?do\s+)?(?:list|tasks)$", _I)
-_POLITE = re.compile(
-    r"^(?:(?:please|ok|okay|hey|so|now|and|then)[,\s]+|(?:can|could|would) you\s+)+", _I
-)
+_QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
-_HELP = re.compile(r"^(?:hi|hello|hey|help|what can you do|how does this work)\b", _I)
-_LIST = [
-    re.compile(
-        r"^(?:what(?:'s| is| are)|show|list|display|see|view|get|give|tell)\b"
-        r".*\b(?:list|tasks?|todos?|to-?dos?)\b",
-        _I,
-    ),
-    re.compile(r"^(?:my\s+)?(?:open\s+|completed\s+|all\s+)?(?:tasks|todos|to-?dos|list)$", _I),
-    re.compile(r"^what (?:do|should) i (?:have|need) to do\b", _I),
-]
-_ADD = re.compile(
-    r"^(?:add|create|new|make|put|remember to|remind me to)\s+(?:a\s+|an\s+)?(?:new\s+)?"
-    r"(?:(?:task|todo|to-do|item|reminder)\b\s*)?(?:to\s+|called\s+|named\s+|:\s*)?(?P<rest>.+)$",
+_VERBS = (
+    "add create delete remove complete finish rename change reschedule postpone show list "
+    "mark clear reopen uncheck update move display cancel forget erase"
+).split()
+_VERB_ALIASES = {"ad": "add", "del": "delete", "rm": "remove", "rem": "remove", "ls": "list"}
+
+_OPENING = re.compile(
+    r"^(?:(?:please|pls|plz|ok|okay|k|hey|hi|hello|so|now|and|then|also|oh|um|uh|just|"
+    r"alright|right|great|cool|thanks|thx|yo)\b[,!.\s]*"
+    r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?"
+    r"|i\s+(?:want|wanna|would like|'d like|d like)\s+(?:you\s+)?to\s+"
+    r"|(?:let'?s|lets)\s+)+",
     _I,
 )
-_REOPEN = [
-    re.compile(r"^(?:reopen|re-open|uncheck|undo)\s+(?P<t>.+)$", _I),
-    re.compile(r"^mark\s+(?P<t>.+?)\s+(?:as\s+)?(?:not done|open|incomplete|undone|to ?do)$", _I),
-]
-_COMPLETE = [
-    re.compile(r"^(?:mark|set)\s+(?P<t>.+?)\s+(?:as\s+)?(?:done|complete|completed|finished)$", _I),
-    re.compile(r"^(?:complete|finish|check off|tick off|cross off)\s+(?P<t>.+)$", _I),
-    re.compile(r"^(?P<t>.+?)\s+is\s+(?:done|finished|complete)$", _I),
-    re.compile(r"^i\s+(?:have\s+)?(?:finished|completed|did|done)\s+(?P<t>.+)$", _I),
-]
-_RENAME = [
-    re.compile(r"^(?:rename|retitle)\s+(?P<t>.+?)\s+(?:to|as)\s+(?P<title>.+)$", _I),
-    re.compile(r"^change\s+the\s+(?:title|name)\s+of\s+(?P<t>.+?)\s+to\s+(?P<title>.+)$", _I),
-]
-_RESCHEDULE = re.compile(
-    rf"^(?:move|reschedule|postpone|set)\s+(?P<t>.+?)\s+(?:due\s+)?(?:to|for|on|until)\s+"
-    rf"(?P<when>{_DAY})$",
+_CLOSING = re.compile(
+    r"(?:[\s,]+(?:please|pls|plz|thanks|thank you|thx|ty|for me|now|asap))+$|[\s.!?]+$", _I
+)
+
+# ---- targets --------------------------------------------------------------------------------
+
+_ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "last": -1,
+}
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_NUMBERS = re.compile(
+    r"^(?:(?:tasks?|todos?|items?|numbers?|nos?\.?|#)\s*)?#?\d+"
+    r"(?:\s*(?:,|and|&|\+|or)?\s*(?:(?:tasks?|todos?|items?|numbers?)\s*)?#?\d+)*$",
     _I,
 )
-_DELETE = re.compile(
-    r"^(?:delete|remove|drop|erase|get rid of|cancel)\s+(?P<t>.+?)"
-    r"(?:\s+(?:from|off)\s+(?:my|the)\s+(?:to-?do\s+)?list)?$",
+_IT = re.compile(
+    r"^(?:it|that|this|that one|this one|the one i just added|them|those|these|both|"
+    r"both of them|all of them|them all|those ones|these ones)$",
     _I,
 )
-_NUMBER = re.compile(r"^(?:(?:task|todo|item|number|no\.?)\s*)?#?\s*(\d+)$", _I)
+_EVERY = re.compile(
+    r"^(?:(?:all|every|each)(?:\s+(?:of\s+)?(?:the|my))?(?:\s+(?P<s1>open|done|completed|"
+    r"finished|checked|remaining|pending))?(?:\s+(?:tasks?|todos?|to-?dos?|items?|ones?|things))?"
+    r"|everything(?:\s+(?P<s2>done|completed|finished))?|the (?:whole|entire) list|my list"
+    r"|(?:the\s+)?(?P<s3>done|completed|finished)(?:\s+(?:tasks|todos|ones|items))"
+    r")$",
+    _I,
+)
+_POSITION = re.compile(
+    r"^(?:the\s+)?(?P<o>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)"
+    r"(?:\s+(?:one|task|todo|item))?(?:\s+(?:on|in)\s+(?:the|my)\s+list)?$",
+    _I,
+)
 
 
-def parse(text: str, today: date) -> Intent | None:
-    """The todo request in `text`, or None when it is not one."""
-    text = _POLITE.sub("", text.strip()).strip().rstrip(".!?").strip()
+def target(text: str) -> Target | None:
+    """How `text` names tasks, or None when it names none."""
+    text = _unquote(re.sub(r"\s+(?:from|off|on|in)\s+(?:my|the)\s+(?:to-?do\s+)?list$", "", text))
+    text = text.strip(" .,!?")
     if not text:
         return None
+    if _NUMBERS.match(text):
+        return Target(numbers=tuple(int(n) for n in re.findall(r"\d+", text)))
+    if m := re.fullmatch(r"(?:task|todo|item|number)\s+(one|two|three|four|five|six|seven)", text, _I):
+        return Target(numbers=(_NUMBER_WORDS[m[1].lower()],))
+    if _IT.match(text):
+        return Target(it=True)
+    if m := _EVERY.match(text):
+        word = (m["s1"] or m["s2"] or m["s3"] or "").lower()
+        status: Status = (
+            "completed"
+            if word in ("done", "completed", "finished", "checked")
+            else "open"
+            if word in ("open", "remaining", "pending")
+            else "all"
+        )
+        return Target(every=True, status=status)
+    if m := _POSITION.match(text):
+        return Target(position=_ORDINALS[m["o"].lower()])
+    words = re.sub(r"^(?:the\s+)?one\s+(?:about|with|for)\s+", "", text, flags=_I)
+    words = re.sub(r"^(?:the|my|that|this)\s+", "", words, flags=_I)
+    words = re.sub(r"\s+(?:task|todo|to-do|item|one|thing)$", "", words, flags=_I)
+    words = re.sub(r"^(?:task|todo|item)\s+", "", words, flags=_I).strip()
+    return Target(words=words) if naming_words(words) else None
+
+
+# ---- the requests ---------------------------------------------------------------------------
+
+_HELP = re.compile(
+    r"^(?:help|\?|what can you do|what do you do|how does this work|how do i use (?:this|you)"
+    r"|commands|what can i (?:say|do|ask))$",
+    _I,
+)
+_CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how", "who"]]] = [
+    (re.compile(r"^(?:hi+|hello+|hey+|yo|hiya|howdy|good (?:morning|afternoon|evening)|sup)(?: there)?$", _I), "hello"),
+    (re.compile(r"^(?:thanks?(?: you)?(?: so much| a lot)?|thx|ty|cheers|much appreciated)$", _I), "thanks"),
+    (re.compile(r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good|alright)$", _I), "ok"),
+    (re.compile(r"^(?:bye|goodbye|see ya|see you|good night|night|later)$", _I), "bye"),
+    (re.compile(r"^(?:how are (?:you|u)|how's it going|hows it going|what's up|whats up|how are things)$", _I), "how"),
+    (re.compile(r"^(?:who are you|what are you|are you (?:a bot|real|human|an ai))$", _I), "who"),
+]
+_YES = re.compile(
+    r"^(?:y|yes|yeah|yea|yep|yup|ya|sure|ok(?:ay)? do it|do it|go ahead|confirm|confirmed|"
+    r"correct|absolutely|definitely|please do|yes please|yes do it|yes delete (?:it|them)|"
+    r"affirmative)$",
+    _I,
+)
+_NO = re.compile(
+    r"^(?:n|no|nope|nah|no thanks|don'?t|do not|cancel|stop|never ?mind|nvm|forget it|"
+    r"leave it|keep (?:it|them)|no don'?t|not now|abort)$",
+    _I,
+)
+
+_SPLIT = re.compile(
+    r"\s*(?:;|\n|\.\s+(?=add\b)|,?\s+(?:and\s+)?(?:then|also)\s+(?=add\b)|,?\s+and\s+(?=add\b)|,\s*(?=add\b))\s*",
+    _I,
+)
+_ADD = re.compile(
+    r"^(?:(?:add|create|make|put|new|insert|jot down|write down|note)(?:\s*:\s*|\s+)(?:a\s+|an\s+)?(?:new\s+)?"
+    r"(?:(?:task|todo|to-do|item|reminder|entry)s?\b\s*)?(?:to\s+(?=\w+\s)|called\s+|named\s+|for\s+|:\s*|-\s*)?"
+    r"|(?:to-?do|task|new task|new todo|reminder|note to self|note)\s*[:\-]\s*"
+    r"|(?:remind me to|remind me|remember to|don'?t (?:let me )?forget to|dont forget to|"
+    r"don'?t let me forget to)\s+"
+    r"|(?:i\s+(?:really\s+|still\s+|also\s+)?(?:need to|have to|gotta|got to|'ve got to|ve got to|"
+    r"must|should|ought to)|need to|have to|gotta|got to)\s+"
+    r")(?P<rest>.+)$",
+    _I,
+)
+_TO_LIST = re.compile(
+    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|todo\s+|task\s+|shopping\s+)?(?:list|tasks|todos)\b",
+    _I,
+)
+
+_LIST_NOUN = (
+    r"(?:list|lists|tasks?|todos?|to-?dos?|to do|left|remaining|pending|due|overdue|late|done|"
+    r"completed|finished|everything|plate|agenda|open|outstanding|unfinished|next)"
+)
+_LIST = [
+    re.compile(
+        r"^(?:what(?:'s|s| is| are| do i have| have i got)?|show|shw|display|see|view|give|"
+        r"tell|which|any|anything|do i have|have i|read|print|pull up|open|list|"
+        r"remaining|outstanding|pending)\b.*\b" + _LIST_NOUN + r"\b",
+        _I,
+    ),
+    re.compile(
+        r"^(?:my\s+|the\s+)?(?:(?:open|completed|done|finished|all|pending|remaining|overdue|"
+        r"todays?|today's)\s+)?(?:tasks|todos|to-?dos|list|todo list|to-?do list|stuff)$",
+        _I,
+    ),
+    re.compile(r"^(?:list|show|display)(?:\s+(?:all|everything|them|it|open|done|completed))?$", _I),
+    re.compile(r"^what (?:do|should|must) i (?:have|need|got) to do\b", _I),
+    re.compile(r"^how many\b", _I),
+    re.compile(
+        r"^what (?:did i|have i|i) (?:do|done|did|finish|finished|complete|completed|get done|"
+        r"got done|check off|tick off)\b",
+        _I,
+    ),
+    re.compile(r"^(?:anything|what(?:'s|s| is)?) (?:due|overdue|late)\b", _I),
+    re.compile(r"^(?:due|overdue) (?:today|tomorrow|this week|tasks)$", _I),
+]
+_NEXT = re.compile(
+    r"^(?:what(?:'s|s| is)? (?:next|first|up next|my next task|the next task)|next task|"
+    r"what should i (?:do|start with|work on)(?: next| first| now)?|where do i start|"
+    r"what(?:'s|s| is)? (?:most urgent|the most urgent)(?: task)?)$",
+    _I,
+)
+
+_T = r"(?P<t>.+?)"
+_DONE_WORD = r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?|crossed off|off)"
+_COMPLETE = [
+    re.compile(rf"^(?:mark|set|make|flag|put)\s+{_T}\s+(?:as\s+)?{_DONE_WORD}$", _I),
+    re.compile(rf"^(?:mark|check|tick|cross)\s+off\s+{_T}$", _I),
+    re.compile(rf"^(?:i'?m\s+|im\s+|i am\s+)?(?:done|finished)\s+with\s+{_T}$", _I),
+    re.compile(rf"^(?:complete|finish|finished|completed|check|tick|close|done|did)\s*:?\s+{_T}$", _I),
+    re.compile(rf"^{_T}\s*(?:is|are|'s|s|was|-|:)?\s+(?:all\s+)?(?:done|finished|complete|completed|sorted|taken care of|checked off|handled)$", _I),
+    re.compile(rf"^i\s+(?:have\s+|'ve\s+|ve\s+|just\s+|already\s+)*(?:finished|completed|did|done|took care of)\s+{_T}$", _I),
+    re.compile(rf"^(?:got|get)\s+{_T}\s+done$", _I),
+]
+_REOPEN = [
+    re.compile(rf"^(?:reopen|re-open|uncheck|untick|unmark|undo|restore|unfinish|uncomplete)\s+{_T}$", _I),
+    re.compile(
+        rf"^(?:mark|set|make|put)\s+{_T}\s+(?:as\s+)?(?:not done|not finished|not complete|open|"
+        r"incomplete|undone|unfinished|to ?do|pending|active|not completed)$",
+        _I,
+    ),
+    re.compile(rf"^{_T}\s+(?:is|was|isn'?t|wasn'?t)\s+(?:not\s+)?(?:done|finished)(?: after all| yet)?$", _I),
+]
+_DUE_CHANGE = re.compile(
+    rf"^(?:move|reschedule|postpone|push|delay|shift|bump|set|change|put|make)\s+"
+    r"(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|for|as|on)\s+(?P<when>.+)$",
+    _I,
+)
+_RESCHEDULE = [
+    re.compile(
+        r"^(?:move|reschedule|postpone|push back|push|delay|shift|bump|set|change|put|make)\s+"
+        r"(?P<rest>.+)$",
+        _I,
+    ),
+    re.compile(r"^(?P<rest>.+?\s+(?:is\s+|should be\s+)?(?:now\s+)?due\s+.+)$", _I),
+]
+_RESCHEDULE_GLUE = re.compile(
+    r"\s+(?:(?:is\s+|should be\s+)?(?:now\s+)?(?:to\s+be\s+)?due|to|for|on|until|till|til|by|"
+    r"back to|back|off to|off until|is|are|should be|now)$",
+    _I,
+)
+_RENAME = [
+    re.compile(rf"^(?:rename|retitle|reword|change|edit|update|fix|correct|modify)\s+{_T}\s+(?:to|as|into|->|=>)\s+(?P<title>.+)$", _I),
+    re.compile(rf"^(?:change|update|edit|set)\s+the\s+(?:title|name|text|wording)\s+of\s+{_T}\s+to\s+(?P<title>.+)$", _I),
+    re.compile(rf"^replace\s+{_T}\s+with\s+(?P<title>.+)$", _I),
+    re.compile(rf"^{_T}\s+should\s+(?:say|read|be called)\s+(?P<title>.+)$", _I),
+]
+_DELETE = [
+    re.compile(
+        rf"^(?:delete|remove|drop|erase|get rid of|cancel|forget|forget about|scrap|trash|bin|"
+        r"nuke|ditch|kill|clear|wipe|wipe out|clean out|clean up|purge|discard|del|rm|scratch|"
+        rf"strike|take)\s+{_T}(?:\s+(?:off|out))?$",
+        _I,
+    ),
+    re.compile(rf"^(?:i\s+)?(?:don'?t|do not|no longer)\s+need\s+(?:to\s+)?{_T}(?:\s+any\s?more)?$", _I),
+    re.compile(rf"^{_T}\s+(?:can go|is not needed|isn'?t needed|is cancelled|is canceled|not needed)(?: any\s?more)?$", _I),
+    re.compile(rf"^never ?mind\s+(?:about\s+)?{_T}$", _I),
+]
+_CLEAR = re.compile(
+    r"^(?:clear|delete|remove|clean up|clean out|purge|archive|wipe|get rid of|drop|trash)\s+"
+    r"(?:all\s+|out\s+|the\s+|my\s+|of\s+)*(?:done|completed|finished|checked|ticked)"
+    r"(?:\s+(?:ones|tasks?|todos?|items?|stuff))?$"
+    r"|^(?:clear|clean up|purge)\s+(?:the\s+)?(?:done|completed|finished)$",
+    _I,
+)
+
+
+def parse(text: str, clock: Clock) -> Intent:
+    """The todo request in one message."""
+    text = _tidy(text)
+    if not text:
+        return Help()
     if _HELP.match(text):
         return Help()
-    if any(p.match(text) for p in _LIST):
-        return ListTasks(_status(text))
+    if _YES.match(text):
+        return Reply(yes=True)
+    if _NO.match(text):
+        return Reply(yes=False)
+    for pattern, kind in _CHAT:
+        if pattern.match(text):
+            return Chat(kind)
+    bare = target(text)
+    if bare is not None and not bare.words and not bare.every:
+        return Reply(target=bare)
+    if re.fullmatch(r"the\s+(?:\w+\s+){1,3}one", text, _I) and bare and bare.words:
+        return Reply(target=bare)
+    intent = _request(_fix_verb(text), clock)
+    return intent if intent is not None else _unclear(text, clock)
+
+
+def _request(text: str, clock: Clock) -> Intent | None:
+    if _NEXT.match(text):
+        return NextTask()
+    if _CLEAR.match(text):
+        return DeleteTask(Target(every=True, status="completed"))
+    adds = [part for part in _SPLIT.split(text) if part.strip()]
+    if len(adds) > 1 and all(_ADD.match(part) for part in adds):
+        added = [_add(_ADD.match(part)["rest"], clock) for part in adds]  # type: ignore[index]
+        return AddTasks(tuple(task for task in added if task))
     if m := _ADD.match(text):
-        return _add(m["rest"], today)
+        first = text.split(maxsplit=1)[0].lower()
+        if not (first in ("make", "put", "note") and not re.search(r"\b(?:task|todo|list|reminder)\b", text, _I)):
+            task = _add(m["rest"], clock)
+            if task is not None:
+                return AddTasks((task,))
+    if any(p.match(text) for p in _LIST):
+        return _list(text)
+    if m := _DUE_CHANGE.match(text):
+        if (t := target(m["t"])) and (due := parse_date(m["when"], clock)):
+            return RescheduleTask(t, due.isoformat())
     for p in _REOPEN:
         if (m := p.match(text)) and (t := target(m["t"])) is not None:
             return ReopenTask(t)
     for p in _COMPLETE:
         if (m := p.match(text)) and (t := target(m["t"])) is not None:
             return CompleteTask(t)
+    for p in _RESCHEDULE:
+        if m := p.match(text):
+            rest, due = split_due(m["rest"], clock)
+            rest = _RESCHEDULE_GLUE.sub("", _RESCHEDULE_GLUE.sub("", rest))
+            if due is not None and (t := target(rest)) is not None:
+                return RescheduleTask(t, due.isoformat())
     for p in _RENAME:
         if (m := p.match(text)) and (t := target(m["t"])) is not None:
-            return RenameTask(t, _unquote(m["title"]))
-    if (m := _RESCHEDULE.match(text)) and (t := target(m["t"])) is not None:
-        due = when(m["when"], today)
-        if due is not None:
-            return RescheduleTask(t, due)
-    if (m := _DELETE.match(text)) and (t := target(m["t"])) is not None:
-        return DeleteTask(t)
+            title = _unquote(m["title"])
+            if title:
+                return RenameTask(t, title)
+    for p in _DELETE:
+        if (m := p.match(text)) and (t := target(m["t"])) is not None:
+            return DeleteTask(t)
     return None
 
 
-def target(text: str) -> Target | None:
-    """A task number, or the words naming a task ("the milk task" → "milk")."""
-    text = text.strip()
-    if m := _NUMBER.match(text):
-        return int(m[1])
-    words = _unquote(text)
-    words = re.sub(r"^(?:the|my|that|this)\s+", "", words, flags=_I)
-    words = re.sub(r"\s+(?:task|todo|to-do|item|one)$", "", words, flags=_I)
-    words = re.sub(r"^(?:task|todo|item)\s+", "", words, flags=_I).strip()
-    return words or None
+def _list(text: str) -> ListTasks:
+    lower = text.lower()
+    status: Status = "open"
+    if re.search(r"\b(?:completed|done|finished|did i|have i done|checked off|ticked off)\b", lower):
+        status = "completed"
+    elif re.search(r"\b(?:all|everything|every|whole|entire)\b", lower):
+        status = "all"
+    due: Due | None = None
+    if re.search(r"\b(?:overdue|late|past due|missed)\b", lower):
+        due = "overdue"
+    elif re.search(r"\b(?:today|tonight|todays?|today's)\b", lower):
+        due = "today"
+    elif re.search(r"\b(?:tomorrow|tmrw)\b", lower):
+        due = "tomorrow"
+    elif re.search(r"\b(?:this week|the week|week)\b", lower):
+        due = "week"
+    if due is not None and status == "completed":
+        status = "open" if not re.search(r"\b(?:did i|have i done)\b", lower) else status
+    return ListTasks(status, due, count=lower.startswith("how many"))
 
 
-def when(text: str, today: date) -> date | None:
-    """The date a phrase such as "tomorrow", "friday" or "2026-05-01" means."""
-    text = text.strip().lower()
-    if text in ("today", "tonight"):
-        return today
-    if text == "tomorrow":
-        return today + timedelta(days=1)
-    if text in _WEEKDAYS:
-        ahead = (_WEEKDAYS.index(text) - today.weekday()) % 7 or 7
-        return today + timedelta(days=ahead)
-    if m := re.fullmatch(r"in (\d+) days?", text):
-        return today + timedelta(days=int(m[1]))
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
+def _add(rest: str, clock: Clock) -> tuple[str, str | None] | None:
+    rest = _unquote(rest.strip(" :-"))
+    rest = _TO_LIST.sub("", rest).strip(" ,")
+    title, due = split_due(rest, clock)
+    title = _TO_LIST.sub("", _unquote(title)).strip(" ,")
+    if not naming_words(title) and not title.strip():
         return None
+    return (title, due.isoformat() if due else None) if title else None
 
 
-def _add(rest: str, today: date) -> AddTask | None:
-    rest = _TO_LIST.sub("", rest.strip())
-    due = None
-    if m := _TRAILING_DUE.search(rest):
-        due = when(m["when"], today)
-        rest = rest[: m.start()]
-    title = _unquote(rest)
-    return AddTask(title, due) if title else None
+def _unclear(text: str, clock: Clock) -> Unclear:
+    question = text.endswith("?") or re.match(
+        r"^(?:what|whats|who|whom|why|when|where|which|how|is|are|am|was|can|could|do|does|did|"
+        r"will|would|should|tell me|explain|write|translate|calculate)\b",
+        text,
+        _I,
+    )
+    if question or len(text.split()) > 12 or not re.search(r"[a-z]", text, _I):
+        return Unclear()
+    title, due = split_due(_unquote(text), clock)
+    return Unclear(title, due.isoformat() if due else None) if title else Unclear()
 
 
-def _status(text: str) -> Literal["all", "open", "completed"]:
-    if re.search(r"\b(?:completed|done|finished)\b", text, _I):
-        return "completed"
-    if re.search(r"\ball\b", text, _I):
-        return "all"
-    return "open"
+# ---- tidying what people type ---------------------------------------------------------------
+
+
+def _tidy(text: str) -> str:
+    text = " ".join(text.replace("\u2019", "'").split())
+    before = None
+    while before != text:
+        before = text
+        text = _OPENING.sub("", text).strip() or text  # "hi" alone stays "hi"
+        text = _CLOSING.sub("", text).strip() or text
+    return text.strip(" .!?") if len(text) > 1 else text
+
+
+def _fix_verb(text: str) -> str:
+    """The message with a mistyped first word put right ("dleete 3", "ad milk")."""
+    first, _, rest = text.partition(" ")
+    lower = first.lower().rstrip(":")
+    if lower in _VERBS or not rest:
+        return text
+    if lower in _VERB_ALIASES:
+        return f"{_VERB_ALIASES[lower]}{':' if first.endswith(':') else ''} {rest}"
+    if len(lower) < 4:
+        return text
+    for verb in _VERBS:
+        # One letter left out, added or swapped; never changed ("clean" is not "clear").
+        if DamerauLevenshtein.distance(lower, verb, score_cutoff=1) <= 1 and (
+            len(lower) != len(verb) or sorted(lower) == sorted(verb)
+        ):
+            return f"{verb}{':' if first.endswith(':') else ''} {rest}"
+    return text
 
 
 def _unquote(text: str) -> str:
     return text.strip().strip(_QUOTES).strip()
+
+
+def with_target(intent: Change, new: Target) -> Change:
+    """The same change, on another target (the answer to "which one?")."""
+    return replace(intent, target=new)
