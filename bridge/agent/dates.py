@@ -117,7 +117,9 @@ def split_due(text: str, clock: Clock) -> tuple[str, date | None]:
         head = " ".join(tokens[:size])
         due = parse_date(head, clock)
         if due is not None:
-            rest = re.sub(r"^(?:,|i\s+(?:need|have)\s+to|to)\s+", "", " ".join(tokens[size:]), flags=_I)
+            rest = re.sub(
+                r"^(?:,|i\s+(?:need|have)\s+to|to)\s+", "", " ".join(tokens[size:]), flags=_I
+            )
             return rest.strip(" ,"), due
     return text, None
 

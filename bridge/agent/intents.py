@@ -200,7 +200,9 @@ def target(text: str) -> Target | None:
         return None
     if _NUMBERS.match(text):
         return Target(numbers=tuple(int(n) for n in re.findall(r"\d+", text)))
-    if m := re.fullmatch(r"(?:task|todo|item|number)\s+(one|two|three|four|five|six|seven)", text, _I):
+    if m := re.fullmatch(
+        r"(?:task|todo|item|number)\s+(one|two|three|four|five|six|seven)", text, _I
+    ):
         return Target(numbers=(_NUMBER_WORDS[m[1].lower()],))
     if _IT.match(text):
         return Target(it=True)
@@ -231,11 +233,34 @@ _HELP = re.compile(
     _I,
 )
 _CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how", "who"]]] = [
-    (re.compile(r"^(?:hi+|hello+|hey+|yo|hiya|howdy|good (?:morning|afternoon|evening)|sup)(?: there)?$", _I), "hello"),
-    (re.compile(r"^(?:thanks?(?: you)?(?: so much| a lot)?|thx|ty|cheers|much appreciated)$", _I), "thanks"),
-    (re.compile(r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good|alright)$", _I), "ok"),
+    (
+        re.compile(
+            r"^(?:hi+|hello+|hey+|yo|hiya|howdy|good (?:morning|afternoon|evening)|sup)(?: there)?$",
+            _I,
+        ),
+        "hello",
+    ),
+    (
+        re.compile(
+            r"^(?:thanks?(?: you)?(?: so much| a lot)?|thx|ty|cheers|much appreciated)$", _I
+        ),
+        "thanks",
+    ),
+    (
+        re.compile(
+            r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good|alright)$",
+            _I,
+        ),
+        "ok",
+    ),
     (re.compile(r"^(?:bye|goodbye|see ya|see you|good night|night|later)$", _I), "bye"),
-    (re.compile(r"^(?:how are (?:you|u)|how's it going|hows it going|what's up|whats up|how are things)$", _I), "how"),
+    (
+        re.compile(
+            r"^(?:how are (?:you|u)|how's it going|hows it going|what's up|whats up|how are things)$",
+            _I,
+        ),
+        "how",
+    ),
     (re.compile(r"^(?:who are you|what are you|are you (?:a bot|real|human|an ai))$", _I), "who"),
 ]
 _YES = re.compile(
@@ -257,7 +282,7 @@ _SPLIT = re.compile(
 _ADD = re.compile(
     r"^(?:(?:add|create|make|put|new|insert|jot down|write down|note)(?:\s*:\s*|\s+)(?:a\s+|an\s+)?(?:new\s+)?"
     r"(?:(?:task|todo|to-do|item|reminder|entry)s?\b\s*)?(?:to\s+(?=\w+\s)|called\s+|named\s+|for\s+|:\s*|-\s*)?"
-    r"|(?:to-?do|task|new task|new todo|reminder|note to self|note)\s*[:\-]\s*"
+    r"|(?:task|reminder|note to self|note)\s*[:\-]\s*|(?:to-?do|new task|new todo)\s*[:\-]?\s*"
     r"|(?:remind me to|remind me|remember to|don'?t (?:let me )?forget to|dont forget to|"
     r"don'?t let me forget to)\s+"
     r"|(?:i\s+(?:really\s+|still\s+|also\s+)?(?:need to|have to|gotta|got to|'ve got to|ve got to|"
@@ -286,7 +311,9 @@ _LIST = [
         r"todays?|today's)\s+)?(?:tasks|todos|to-?dos|list|todo list|to-?do list|stuff)$",
         _I,
     ),
-    re.compile(r"^(?:list|show|display)(?:\s+(?:all|everything|them|it|open|done|completed))?$", _I),
+    re.compile(
+        r"^(?:list|show|display)(?:\s+(?:all|everything|them|it|open|done|completed))?$", _I
+    ),
     re.compile(r"^what (?:do|should|must) i (?:have|need|got) to do\b", _I),
     re.compile(r"^how many\b", _I),
     re.compile(
@@ -305,24 +332,39 @@ _NEXT = re.compile(
 )
 
 _T = r"(?P<t>.+?)"
-_DONE_WORD = r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?|crossed off|off)"
+_DONE_WORD = (
+    r"(?:done|complete|completed|finished|checked(?: off)?|ticked(?: off)?|crossed off|off)"
+)
 _COMPLETE = [
     re.compile(rf"^(?:mark|set|make|flag|put)\s+{_T}\s+(?:as\s+)?{_DONE_WORD}$", _I),
     re.compile(rf"^(?:mark|check|tick|cross)\s+off\s+{_T}$", _I),
     re.compile(rf"^(?:i'?m\s+|im\s+|i am\s+)?(?:done|finished)\s+with\s+{_T}$", _I),
-    re.compile(rf"^(?:complete|finish|finished|completed|check|tick|close|done|did)\s*:?\s+{_T}$", _I),
-    re.compile(rf"^{_T}\s*(?:is|are|'s|s|was|-|:)?\s+(?:all\s+)?(?:done|finished|complete|completed|sorted|taken care of|checked off|handled)$", _I),
-    re.compile(rf"^i\s+(?:have\s+|'ve\s+|ve\s+|just\s+|already\s+)*(?:finished|completed|did|done|took care of)\s+{_T}$", _I),
+    re.compile(
+        rf"^(?:complete|finish|finished|completed|check|tick|close|done|did)\s*:?\s+{_T}$", _I
+    ),
+    re.compile(
+        rf"^{_T}\s*(?:is|are|'s|s|was|-|:)?\s+(?:all\s+)?(?:done|finished|complete|completed|sorted|taken care of|checked off|handled)$",
+        _I,
+    ),
+    re.compile(
+        rf"^i(?:\s+have|'ve|ve)?(?:\s+just|\s+already)*\s+(?:finished|completed|did|done|took care of)\s+{_T}$",
+        _I,
+    ),
     re.compile(rf"^(?:got|get)\s+{_T}\s+done$", _I),
 ]
 _REOPEN = [
-    re.compile(rf"^(?:reopen|re-open|uncheck|untick|unmark|undo|restore|unfinish|uncomplete)\s+{_T}$", _I),
+    re.compile(
+        rf"^(?:reopen|re-open|uncheck|untick|unmark|undo|restore|unfinish|uncomplete)\s+{_T}$", _I
+    ),
     re.compile(
         rf"^(?:mark|set|make|put)\s+{_T}\s+(?:as\s+)?(?:not done|not finished|not complete|open|"
         r"incomplete|undone|unfinished|to ?do|pending|active|not completed)$",
         _I,
     ),
-    re.compile(rf"^{_T}\s+(?:is|was|isn'?t|wasn'?t)\s+(?:not\s+)?(?:done|finished)(?: after all| yet)?$", _I),
+    re.compile(
+        rf"^{_T}\s+(?:isn'?t|wasn'?t|is not|was not|aren'?t|are not)\s+(?:done|finished)(?: after all| yet)?$",
+        _I,
+    ),
 ]
 _DUE_CHANGE = re.compile(
     rf"^(?:move|reschedule|postpone|push|delay|shift|bump|set|change|put|make)\s+"
@@ -343,8 +385,14 @@ _RESCHEDULE_GLUE = re.compile(
     _I,
 )
 _RENAME = [
-    re.compile(rf"^(?:rename|retitle|reword|change|edit|update|fix|correct|modify)\s+{_T}\s+(?:to|as|into|->|=>)\s+(?P<title>.+)$", _I),
-    re.compile(rf"^(?:change|update|edit|set)\s+the\s+(?:title|name|text|wording)\s+of\s+{_T}\s+to\s+(?P<title>.+)$", _I),
+    re.compile(
+        rf"^(?:change|update|edit|set)\s+the\s+(?:title|name|text|wording)\s+of\s+{_T}\s+to\s+(?P<title>.+)$",
+        _I,
+    ),
+    re.compile(
+        rf"^(?:rename|retitle|reword|change|edit|update|fix|correct|modify)\s+{_T}\s+(?:to|as|into|->|=>)\s+(?P<title>.+)$",
+        _I,
+    ),
     re.compile(rf"^replace\s+{_T}\s+with\s+(?P<title>.+)$", _I),
     re.compile(rf"^{_T}\s+should\s+(?:say|read|be called)\s+(?P<title>.+)$", _I),
 ]
@@ -355,8 +403,13 @@ _DELETE = [
         rf"strike|take)\s+{_T}(?:\s+(?:off|out))?$",
         _I,
     ),
-    re.compile(rf"^(?:i\s+)?(?:don'?t|do not|no longer)\s+need\s+(?:to\s+)?{_T}(?:\s+any\s?more)?$", _I),
-    re.compile(rf"^{_T}\s+(?:can go|is not needed|isn'?t needed|is cancelled|is canceled|not needed)(?: any\s?more)?$", _I),
+    re.compile(
+        rf"^(?:i\s+)?(?:don'?t|do not|no longer)\s+need\s+(?:to\s+)?{_T}(?:\s+any\s?more)?$", _I
+    ),
+    re.compile(
+        rf"^{_T}\s+(?:can go|is not needed|isn'?t needed|is cancelled|is canceled|not needed)(?: any\s?more)?$",
+        _I,
+    ),
     re.compile(rf"^never ?mind\s+(?:about\s+)?{_T}$", _I),
 ]
 _CLEAR = re.compile(
@@ -396,13 +449,18 @@ def _request(text: str, clock: Clock) -> Intent | None:
         return NextTask()
     if _CLEAR.match(text):
         return DeleteTask(Target(every=True, status="completed"))
+    if _LIST[1].match(text) or _LIST[2].match(text):
+        return _list(text)  # "todo list" is the list, not a task called "list"
     adds = [part for part in _SPLIT.split(text) if part.strip()]
     if len(adds) > 1 and all(_ADD.match(part) for part in adds):
         added = [_add(_ADD.match(part)["rest"], clock) for part in adds]  # type: ignore[index]
         return AddTasks(tuple(task for task in added if task))
     if m := _ADD.match(text):
         first = text.split(maxsplit=1)[0].lower()
-        if not (first in ("make", "put", "note") and not re.search(r"\b(?:task|todo|list|reminder)\b", text, _I)):
+        if not (
+            first in ("make", "put", "note")
+            and not re.search(r"\b(?:task|todo|list|reminder)\b", text, _I)
+        ):
             task = _add(m["rest"], clock)
             if task is not None:
                 return AddTasks((task,))
@@ -437,7 +495,9 @@ def _request(text: str, clock: Clock) -> Intent | None:
 def _list(text: str) -> ListTasks:
     lower = text.lower()
     status: Status = "open"
-    if re.search(r"\b(?:completed|done|finished|did i|have i done|checked off|ticked off)\b", lower):
+    if re.search(
+        r"\b(?:completed|done|finished|did i|have i done|checked off|ticked off)\b", lower
+    ):
         status = "completed"
     elif re.search(r"\b(?:all|everything|every|whole|entire)\b", lower):
         status = "all"
@@ -472,7 +532,8 @@ def _unclear(text: str, clock: Clock) -> Unclear:
         text,
         _I,
     )
-    if question or len(text.split()) > 12 or not re.search(r"[a-z]", text, _I):
+    verb_only = _fix_verb(f"{text} x").split()[0].lower() in _VERBS and " " not in text
+    if question or verb_only or len(text.split()) > 12 or not re.search(r"[a-z]", text, _I):
         return Unclear()
     title, due = split_due(_unquote(text), clock)
     return Unclear(title, due.isoformat() if due else None) if title else Unclear()

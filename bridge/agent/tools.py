@@ -146,9 +146,7 @@ async def list_tasks(ctx: RunContextWrapper[TaskContext], status: Status = "open
 
 
 @function_tool
-async def find_tasks(
-    ctx: RunContextWrapper[TaskContext], text: str, status: Status = "all"
-) -> str:
+async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str, status: Status = "all") -> str:
     """Find the user's tasks named by some words (whole words, typos forgiven); returns JSON.
 
     Use it to learn a task's id when the user names a task instead of giving its number.

@@ -1,0 +1,461 @@
+"""The offline model against everyday phrasings, end to end (Runner, real tools, SQLite).
+
+Each case starts from the same list, sends one message (after earlier turns of the same
+thread, if any), and is right when the task list afterwards AND the answer are what a person
+would expect. The phrasings are written the way people type (lower case, typos, no
+punctuation, prefixes), not to suit the parser. Two tables:
+
+- PHRASINGS: requests; the suite must get at least 95% right.
+- SAFETY: messages whose right outcome is "nothing changed" or "asked to confirm".
+
+Across both, a *wrong change* (the list changed, and not as expected) must never happen.
+`test_phrasing_suite_score` prints the score; run it with `-s` to see each miss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import db
+import db.session
+from bridge.agent import AgentResponder
+from bridge.agent.offline import OfflineModel
+from bridge.ids import new_id
+from bridge.responder import Turn
+from bridge.settings import Settings
+from schemas import (
+    AssistantMessageItem,
+    ThreadMetadata,
+    UserMessageItem,
+    UserMessageTextContent,
+    utcnow,
+)
+
+USER = "phrasing-user"
+TODAY = date(2026, 12, 1)  # a Tuesday
+SEED: list[tuple[str, str | None, bool]] = [
+    ("buy milk", None, False),  # 1
+    ("call mom", None, False),  # 2
+    ("renew passport", None, False),  # 3
+    ("pay the electricity bill", "2026-12-01", False),  # 4: due today
+    ("buy eggs", "2026-11-28", False),  # 5: overdue
+    ("water the plants", None, True),  # 6: done
+    ("book dentist appointment", "2026-12-03", False),  # 7: this week
+]
+CONFIRM = "Say yes to confirm"
+
+
+@dataclass(frozen=True)
+class Case:
+    message: str
+    answer: tuple[str, ...] = ()
+    """Words the answer must contain (case-insensitive)."""
+    add: tuple[tuple[str, str | None], ...] = ()
+    done: tuple[int, ...] = ()
+    reopen: tuple[int, ...] = ()
+    delete: tuple[int, ...] = ()
+    rename: dict[int, str] = field(default_factory=dict)
+    due: dict[int, str] = field(default_factory=dict)
+    before: tuple[str, ...] = ()
+    """Earlier messages of the same thread."""
+
+
+def C(message: str, *answer: str, **changes: Any) -> Any:
+    return pytest.param(Case(message, answer, **changes), id=message)
+
+
+def _expected(case: Case) -> list[tuple[int, str, str | None, bool]]:
+    tasks = {n: [title, due, done] for n, (title, due, done) in enumerate(SEED, 1)}
+    for n, (title, due) in enumerate(case.add, len(SEED) + 1):
+        tasks[n] = [title, due, False]
+    for n in case.done:
+        tasks[n][2] = True
+    for n in case.reopen:
+        tasks[n][2] = False
+    for n, title in case.rename.items():
+        tasks[n][0] = title
+    for n, due in case.due.items():
+        tasks[n][1] = due
+    for n in case.delete:
+        del tasks[n]
+    return [(n, t[0], t[1], t[2]) for n, t in sorted(tasks.items())]
+
+
+PHRASINGS = [
+    # ---- adding ----
+    C("add buy bread", "buy bread", add=(("buy bread", None),)),
+    C("ad buy bread", "buy bread", add=(("buy bread", None),)),
+    C("Add: pick up dry cleaning", "dry cleaning", add=(("pick up dry cleaning", None),)),
+    C("todo: water the garden", "water the garden", add=(("water the garden", None),)),
+    C("TODO water the garden", "water the garden", add=(("water the garden", None),)),
+    C("new task: fix the bike", "fix the bike", add=(("fix the bike", None),)),
+    C("add a task to fix the bike", "fix the bike", add=(("fix the bike", None),)),
+    C("create a task called fix the bike", "fix the bike", add=(("fix the bike", None),)),
+    C("I need to pay the water bill", "water bill", add=(("pay the water bill", None),)),
+    C(
+        "i have to return the library books",
+        "library books",
+        add=(("return the library books", None),),
+    ),
+    C("need to get a haircut", "haircut", add=(("get a haircut", None),)),
+    C("gotta clean the garage", "garage", add=(("clean the garage", None),)),
+    C("remind me to submit taxes next week", "submit taxes", add=(("submit taxes", "2026-12-08"),)),
+    C("remind me to call the bank tomorrow", "2026-12-02", add=(("call the bank", "2026-12-02"),)),
+    C("add call grandma on Dec 20", "2026-12-20", add=(("call grandma", "2026-12-20"),)),
+    C(
+        "add dentist checkup tomorrow morning",
+        "2026-12-02",
+        add=(("dentist checkup", "2026-12-02"),),
+    ),
+    C("add party at jims saturday at 5pm", "2026-12-05", add=(("party at jims", "2026-12-05"),)),
+    C("add pay rent by friday", "2026-12-04", add=(("pay rent", "2026-12-04"),)),
+    C("add gym in 3 days", "2026-12-04", add=(("gym", "2026-12-04"),)),
+    C("add send invoices end of month", "2026-12-31", add=(("send invoices", "2026-12-31"),)),
+    C("add clean the house this weekend", "2026-12-05", add=(("clean the house", "2026-12-05"),)),
+    C("add book flights 2026-12-24", "2026-12-24", add=(("book flights", "2026-12-24"),)),
+    C("add water plants tmrw", "2026-12-02", add=(("water plants", "2026-12-02"),)),
+    C("add tomorrow call the plumber", "plumber", add=(("call the plumber", "2026-12-02"),)),
+    C(
+        "add buy milk; add buy eggs",
+        "buy milk",
+        "buy eggs",
+        add=(("buy milk", None), ("buy eggs", None)),
+    ),
+    C("add bread and add butter", "bread", "butter", add=(("bread", None), ("butter", None))),
+    C("add milk and eggs", "milk and eggs", add=(("milk and eggs", None),)),
+    C("please add feed the cat", "feed the cat", add=(("feed the cat", None),)),
+    C("can you add feed the cat please", "feed the cat", add=(("feed the cat", None),)),
+    C("could u add feed the cat", "feed the cat", add=(("feed the cat", None),)),
+    C("put bananas on my list", "bananas", add=(("bananas", None),)),
+    C("add bananas to my shopping list", "bananas", add=(("bananas", None),)),
+    C("add 'call the vet'", "call the vet", add=(("call the vet", None),)),
+    C("add “email boss”", "email boss", add=(("email boss", None),)),
+    C("don't forget to lock the shed", "lock the shed", add=(("lock the shed", None),)),
+    C("remember to buy stamps", "buy stamps", add=(("buy stamps", None),)),
+    C("add buy 2 dozen eggs", "2 dozen eggs", add=(("buy 2 dozen eggs", None),)),
+    C("add read a book", "read a book", add=(("read a book", None),)),
+    C("add mow the lawn next monday", "2026-12-07", add=(("mow the lawn", "2026-12-07"),)),
+    C(
+        "Add Buy Birthday Present For Sam",
+        "Birthday",
+        add=(("Buy Birthday Present For Sam", None),),
+    ),
+    C("buy bread", "Add “buy bread”"),
+    C("yes", "buy bread", add=(("buy bread", None),), before=("buy bread",)),
+    # ---- listing ----
+    C("what's on my list", "6 open tasks"),
+    C("whats on my list", "6 open tasks"),
+    C("show my tasks", "6 open tasks"),
+    C("show tasks", "6 open tasks"),
+    C("list", "6 open tasks"),
+    C("my list", "6 open tasks"),
+    C("todo list", "6 open tasks"),
+    C("tasks?", "6 open tasks"),
+    C("what's left", "6 open tasks"),
+    C("whats left to do", "6 open tasks"),
+    C("what do i have to do", "6 open tasks"),
+    C("what do I need to do today", "due today", "electricity"),
+    C("what's due today?", "electricity"),
+    C("anything due today", "electricity"),
+    C("due today", "electricity"),
+    C("what's due tomorrow", "Nothing is due tomorrow"),
+    C("what's overdue", "buy eggs"),
+    C("anything overdue?", "buy eggs"),
+    C("what's late", "buy eggs"),
+    C("what's due this week", "electricity", "dentist"),
+    C("show completed tasks", "1 completed task"),
+    C("show done", "1 completed task"),
+    C("what have i done", "1 completed task"),
+    C("what did i finish", "1 completed task"),
+    C("show everything", "7 tasks"),
+    C("show all tasks", "7 tasks"),
+    C("list all", "7 tasks"),
+    C("how many tasks do i have", "6 open tasks"),
+    C("how many left", "6 open tasks"),
+    C("what's next?", "buy eggs"),
+    C("whats next", "buy eggs"),
+    C("what should i do next", "buy eggs"),
+    C("shwo my list", "6 open tasks"),
+    C("lsit tasks", "6 open tasks"),
+    C("can you show me my todos", "6 open tasks"),
+    C("show me what's pending", "6 open tasks"),
+    # ---- completing ----
+    C("mark 2 done", "call mom", done=(2,)),
+    C("mark 2 as done", "call mom", done=(2,)),
+    C("2 done", "call mom", done=(2,)),
+    C("done 2", "call mom", done=(2,)),
+    C("complete 2", "call mom", done=(2,)),
+    C("compelte 2", "call mom", done=(2,)),
+    C("finish task 2", "call mom", done=(2,)),
+    C("check off 2", "call mom", done=(2,)),
+    C("tick off task #2", "call mom", done=(2,)),
+    C("mark #2 complete", "call mom", done=(2,)),
+    C("complete the milk task", "buy milk", done=(1,)),
+    C("done with the milk task", "buy milk", done=(1,)),
+    C("milk task done", "buy milk", done=(1,)),
+    C("milk done", "buy milk", done=(1,)),
+    C("mark milk as done", "buy milk", done=(1,)),
+    C("i finished the passport one", "renew passport", done=(3,)),
+    C("mom is done", "call mom", done=(2,)),
+    C("the dentist thing is done", "dentist", done=(7,)),
+    C("I've done the electricity bill", "electricity", done=(4,)),
+    C("cross off the passport", "passport", done=(3,)),
+    C("mark mlik done", "buy milk", done=(1,)),
+    C("complete pasport", "passport", done=(3,)),
+    C("complete 2 and 3", "call mom", "passport", done=(2, 3)),
+    C("mark 1, 2 and 3 done", "buy milk", "passport", done=(1, 2, 3)),
+    C("complete 2 & 3", "call mom", "passport", done=(2, 3)),
+    C(
+        "mark it done",
+        "feed the cat",
+        add=(("feed the cat", None),),
+        done=(8,),
+        before=("add feed the cat",),
+    ),
+    C(
+        "done with it",
+        "feed the cat",
+        add=(("feed the cat", None),),
+        done=(8,),
+        before=("add feed the cat",),
+    ),
+    C("mark that as done", "call mom", done=(2,), before=("rename 2 to call mom",)),
+    C("mark all as done", CONFIRM),
+    C("yes", "buy milk", "dentist", done=(1, 2, 3, 4, 5, 7), before=("mark all as done",)),
+    C("complete the buy task", "Which one"),
+    C("5", "buy eggs", done=(5,), before=("complete the buy task",)),
+    C("task 5", "buy eggs", done=(5,), before=("complete the buy task",)),
+    C("the first one", "buy milk", done=(1,), before=("complete the buy task",)),
+    C("the second one", "buy eggs", done=(5,), before=("complete the buy task",)),
+    C("the eggs one", "buy eggs", done=(5,), before=("complete the buy task",)),
+    C("eggs", "buy eggs", done=(5,), before=("complete the buy task",)),
+    C("#1", "buy milk", done=(1,), before=("complete the buy task",)),
+    # ---- reopening ----
+    C("reopen 6", "water the plants", reopen=(6,)),
+    C("uncheck 6", "water the plants", reopen=(6,)),
+    C("mark 6 as not done", "water the plants", reopen=(6,)),
+    C("mark the plants task undone", "water the plants", reopen=(6,)),
+    C("undo the plants one", "water the plants", reopen=(6,)),
+    C("water the plants isn't done", "water the plants", reopen=(6,)),
+    # ---- renaming ----
+    C("rename 3 to renew passport and visa", "visa", rename={3: "renew passport and visa"}),
+    C("rename 2 to call mum", "call mum", rename={2: "call mum"}),
+    C("change the eggs one to eggs (dozen)", "eggs (dozen)", rename={5: "eggs (dozen)"}),
+    C("rename the milk task to buy oat milk", "oat milk", rename={1: "buy oat milk"}),
+    C("change task 2 to call dad", "call dad", rename={2: "call dad"}),
+    C("change the title of 1 to buy soy milk", "soy milk", rename={1: "buy soy milk"}),
+    C("rename milk to almond milk", "almond milk", rename={1: "almond milk"}),
+    C("edit 2 to call mom back", "call mom back", rename={2: "call mom back"}),
+    C("renmae 2 to call dad", "call dad", rename={2: "call dad"}),
+    C("replace call mom with call dad", "call dad", rename={2: "call dad"}),
+    # ---- due dates ----
+    C("move task 2 to friday", "2026-12-04", due={2: "2026-12-04"}),
+    C("move 2 to tomorrow", "2026-12-02", due={2: "2026-12-02"}),
+    C("reschedule the dentist to next week", "2026-12-08", due={7: "2026-12-08"}),
+    C("push the dentist to monday", "2026-12-07", due={7: "2026-12-07"}),
+    C("postpone 4 until friday", "2026-12-04", due={4: "2026-12-04"}),
+    C("change the due date of the milk task to tomorrow", "2026-12-02", due={1: "2026-12-02"}),
+    C("set 3 due dec 15", "2026-12-15", due={3: "2026-12-15"}),
+    C("milk is due friday", "2026-12-04", due={1: "2026-12-04"}),
+    C("passport due on the 20th", "2026-12-20", due={3: "2026-12-20"}),
+    C("move the electricity bill to next monday", "2026-12-07", due={4: "2026-12-07"}),
+    C(
+        "move it to friday",
+        "2026-12-04",
+        add=(("feed the cat", None),),
+        due={8: "2026-12-04"},
+        before=("add feed the cat",),
+    ),
+    # ---- deleting ----
+    C("delete task 2", "Deleted", delete=(2,)),
+    C("delete 2", "Deleted", delete=(2,)),
+    C("del 2", "Deleted", delete=(2,)),
+    C("remove #2", "Deleted", delete=(2,)),
+    C("dleete task 2", "Deleted", delete=(2,)),
+    C("delte 2", "Deleted", delete=(2,)),
+    C("delete the milk task", "Deleted", delete=(1,)),
+    C("remove milk from my list", "Deleted", delete=(1,)),
+    C("forget the passport one", "Deleted", delete=(3,)),
+    C("get rid of the dentist thing", "Deleted", delete=(7,)),
+    C("i don't need to call mom anymore", "Deleted", delete=(2,)),
+    C("cancel the dentist appointment", "Deleted", delete=(7,)),
+    C("scrap the electricity bill", "Deleted", delete=(4,)),
+    C("delete 2 and 3", "call mom", "passport", delete=(2, 3)),
+    C(
+        "delete it",
+        "Deleted",
+        add=(("feed the cat", None),),
+        delete=(8,),
+        before=("add feed the cat",),
+    ),
+    C(
+        "delete the last one",
+        "Deleted",
+        add=(("feed the cat", None),),
+        delete=(8,),
+        before=("add feed the cat",),
+    ),
+    C("yes", "Deleted", delete=(3,), before=("delete pasport",)),
+    C("yes", "Deleted", delete=(1, 2, 3, 4, 5, 6, 7), before=("delete all",)),
+    C("yep", "Deleted", delete=(1, 2, 3, 4, 5, 6, 7), before=("delete everything",)),
+    C("the milk one", "Deleted", delete=(1,), before=("delete the buy task",)),
+    C("1", "Deleted", delete=(1,), before=("delete the buy task",)),
+    # ---- clearing completed ----
+    C("clear completed tasks", "water the plants", CONFIRM),
+    C("yes", "Deleted", delete=(6,), before=("clear all done tasks",)),
+    C("yes please", "Deleted", delete=(6,), before=("remove finished tasks",)),
+    # ---- talking ----
+    C("hi", "todo list"),
+    C("hello!", "todo list"),
+    C("thanks", "welcome"),
+    C("thank you!", "welcome"),
+    C("how are you", "list"),
+    C("help", "add buy milk"),
+    C("what can you do", "add buy milk"),
+    C("who are you", "offline"),
+    C("what's the capital of france?", "add buy milk"),
+    C("tell me a joke", "add buy milk"),
+    C("7", "dentist"),
+]
+
+SAFETY = [
+    C("delete all", CONFIRM),
+    C("delete all tasks", CONFIRM),
+    C("remove everything", CONFIRM),
+    C("clear my list", CONFIRM),
+    C("wipe the whole list", CONFIRM),
+    C("deleet all", CONFIRM),
+    C("nuke everything", CONFIRM),
+    C("hey can you delete all my tasks", CONFIRM),
+    C("mark all as done", CONFIRM),
+    C("complete everything", CONFIRM),
+    C("finish all", CONFIRM),
+    C("mark everything done", CONFIRM),
+    C("clear all done tasks", CONFIRM),
+    C("delete pasport", CONFIRM),
+    C("remove the pasport one", CONFIRM),
+    C("delete all", "call mom"),  # the list in the question names every task, "call" too
+    C("delete them", "Which task"),
+    C("delete it", "Which task"),
+    C("mark it done", "Which task"),
+    C("delete that", "Which task"),
+    C("delete the car task", "couldn't find"),
+    C("delete the buy task", "Which one"),
+    C("remove buy", "Which one"),
+    C("delete task 99", "no task 99"),
+    C("complete 42", "no task 42"),
+    C("delete", "add buy milk"),
+    C("delete the eggs and milk", "couldn't find"),
+    C("no", "nothing changed", before=("delete all",)),
+    C("nope", "nothing changed", before=("mark all as done",)),
+    C("cancel", "nothing changed", before=("delete pasport",)),
+    C("no", "nothing changed", before=("clear all done tasks",)),
+    C("yes", "OK"),
+    C("no", "nothing changed"),
+    C("cancel", "nothing changed"),
+    C("stop", "nothing changed"),
+    C("call mom", "Add “call mom”"),
+    C("what's the weather like", "add buy milk"),
+    C("delete all the things i dont need", "couldn't find"),
+    C("what is all this", "add buy milk"),
+    C("mark call done", "call mom", done=(2,)),  # a whole word of one task: pinned down
+    C("delete al", "couldn't find"),
+    C("complete the mom", "call mom", done=(2,)),
+    C("yes", "Deleted", delete=(3,), before=("remove the pasport one",)),
+    C("delete everything", CONFIRM, before=("add feed the cat",), add=(("feed the cat", None),)),
+    C("who are you", "offline"),
+]
+
+
+@dataclass
+class Outcome:
+    right: bool
+    wrong_change: bool
+    detail: str
+
+
+async def _run(case: Case, tmp_path: Path) -> Outcome:
+    engine = db.make_engine(f"sqlite:///{tmp_path}/{new_id('db')}.db")
+    await db.session.create_schema(engine)
+    store = db.Store(engine)
+    try:
+        for title, due, done in SEED:
+            task = await store.add_task(
+                USER, title, due_date=date.fromisoformat(due) if due else None
+            )
+            if done:
+                await store.update_task(USER, task["id"], completed=True)
+        responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=TODAY))
+        thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
+        await store.create_thread(USER, thread)
+        answer = ""
+        for message in (*case.before, case.message):
+            answer = await _turn(responder, store, thread, message)
+        got = [
+            (t["id"], t["title"], t["due_date"], t["completed"])
+            for t in await store.list_tasks(USER)
+        ]
+    finally:
+        await store.close()
+    want = _expected(case)
+    before = _expected(Case("", add=case.add)) if case.before else _expected(Case(""))
+    tasks_right = got == want
+    answer_right = all(word.lower() in answer.lower() for word in case.answer)
+    wrong_change = not tasks_right and got != before
+    detail = f"{case.message!r}: answer={answer!r}" + ("" if tasks_right else f" tasks={got}")
+    return Outcome(tasks_right and answer_right, wrong_change, detail)
+
+
+async def _turn(
+    responder: AgentResponder, store: db.Store, thread: ThreadMetadata, text: str
+) -> str:
+    item = UserMessageItem(
+        id=new_id("msg"),
+        thread_id=thread.id,
+        created_at=utcnow(),
+        content=[UserMessageTextContent(text=text)],
+    )
+    await store.add_item(USER, item)
+    turn = Turn(
+        user_id=USER, thread=thread, store=store, settings=Settings(offline=True), input=item
+    )
+    said = []
+    async for event in responder.respond(turn):
+        if event.type == "thread.item.done":
+            await store.add_item(USER, event.item)
+            if isinstance(event.item, AssistantMessageItem):
+                said.append("".join(part.text for part in event.item.content))
+    return "\n".join(said)
+
+
+Runner = Callable[[Case], Awaitable[Outcome]]
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Runner:
+    return lambda case: _run(case, tmp_path)
+
+
+async def test_phrasing_suite_score(run: Runner, request: pytest.FixtureRequest) -> None:
+    """At least 95% of the everyday phrasings right, and no wrong change anywhere."""
+    phrasings = [await run(p.values[0]) for p in PHRASINGS]
+    safety = [await run(p.values[0]) for p in SAFETY]
+    right = sum(o.right for o in phrasings)
+    safe = sum(o.right for o in safety)
+    wrong = [o.detail for o in phrasings + safety if o.wrong_change]
+    misses = [o.detail for o in phrasings + safety if not o.right]
+    report = (
+        f"phrasings: {right}/{len(phrasings)} right ({right / len(phrasings):.1%}); "
+        f"safety: {safe}/{len(safety)} right; wrong changes: {len(wrong)}"
+    )
+    print(report, *misses, sep="\n  ")
+    assert len(phrasings) >= 150
+    assert wrong == [], report
+    assert safe == len(safety), report + "\n" + "\n".join(misses)
+    assert right / len(phrasings) >= 0.95, report + "\n" + "\n".join(misses)
