@@ -543,7 +543,8 @@ def _unclear(text: str, clock: Clock) -> Unclear:
 
 
 def _tidy(text: str) -> str:
-    text = " ".join(text.replace("\u2019", "'").split())
+    lines = text.replace("\u2019", "'").splitlines()
+    text = "\n".join(" ".join(line.split()) for line in lines if line.strip())
     before = None
     while before != text:
         before = text

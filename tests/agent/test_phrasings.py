@@ -14,13 +14,15 @@ Across both, a *wrong change* (the list changed, and not as expected) must never
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
 import db
 import db.session
@@ -29,6 +31,7 @@ from bridge.agent.offline import OfflineModel
 from bridge.ids import new_id
 from bridge.responder import Turn
 from bridge.settings import Settings
+from db.models import TaskCounterRow, TaskRow
 from schemas import (
     AssistantMessageItem,
     ThreadMetadata,
@@ -37,7 +40,6 @@ from schemas import (
     utcnow,
 )
 
-USER = "phrasing-user"
 TODAY = date(2026, 12, 1)  # a Tuesday
 SEED: list[tuple[str, str | None, bool]] = [
     ("buy milk", None, False),  # 1
@@ -322,6 +324,82 @@ PHRASINGS = [
     C("what's the capital of france?", "add buy milk"),
     C("tell me a joke", "add buy milk"),
     C("7", "dentist"),
+    # ---- a second batch, written before trying any of them ----
+    C("add get gas", "get gas", add=(("get gas", None),)),
+    C("Add pick up kids at 3pm", "pick up kids", add=(("pick up kids", "2026-12-01"),)),
+    C("add text sarah back", "text sarah back", add=(("text sarah back", None),)),
+    C("new todo - clean fridge", "clean fridge", add=(("clean fridge", None),)),
+    C("add: laundry", "laundry", add=(("laundry", None),)),
+    C(
+        "i should call the insurance company",
+        "insurance",
+        add=(("call the insurance company", None),),
+    ),
+    C(
+        "remind me to take out the trash tonight",
+        "2026-12-01",
+        add=(("take out the trash", "2026-12-01"),),
+    ),
+    C("remind me tomorrow to call the bank", "2026-12-02", add=(("call the bank", "2026-12-02"),)),
+    C("add vacuum the car on saturday", "2026-12-05", add=(("vacuum the car", "2026-12-05"),)),
+    C(
+        "add order flowers for mom by thursday",
+        "2026-12-03",
+        add=(("order flowers for mom", "2026-12-03"),),
+    ),
+    C("add submit report due friday", "2026-12-04", add=(("submit report", "2026-12-04"),)),
+    C("add renew car insurance jan 5", "2027-01-05", add=(("renew car insurance", "2027-01-05"),)),
+    C("add buy a christmas tree", "christmas tree", add=(("buy a christmas tree", None),)),
+    C("add call mom and dad", "call mom and dad", add=(("call mom and dad", None),)),
+    C(
+        "add walk the dog\nadd feed the fish",
+        "walk the dog",
+        "feed the fish",
+        add=(("walk the dog", None), ("feed the fish", None)),
+    ),
+    C("whats on the list", "6 open tasks"),
+    C("what do i have left", "6 open tasks"),
+    C("show me everything", "7 tasks"),
+    C("what's on my plate today", "electricity"),
+    C("any tasks due this week?", "dentist"),
+    C("which tasks are overdue", "buy eggs"),
+    C("list completed", "1 completed task"),
+    C("show my todo list pls", "6 open tasks"),
+    C("how many things are left", "6 open tasks"),
+    C("what should i work on", "buy eggs"),
+    C("mark task 3 as complete", "passport", done=(3,)),
+    C("3 is done", "passport", done=(3,)),
+    C("finished 3", "passport", done=(3,)),
+    C("check 3", "passport", done=(3,)),
+    C("mark the passport task as finished", "passport", done=(3,)),
+    C("done: call mom", "call mom", done=(2,)),
+    C("ok mark the eggs done", "buy eggs", done=(5,)),
+    C("mark dentist done", "dentist", done=(7,)),
+    C("electricity bill is done", "electricity", done=(4,)),
+    C("mark 4 and 5 done", "electricity", "eggs", done=(4, 5)),
+    C("mark 6 not done", "water the plants", reopen=(6,)),
+    C("reopen the plants task", "water the plants", reopen=(6,)),
+    C("rename task 5 to buy a dozen eggs", "dozen", rename={5: "buy a dozen eggs"}),
+    C("change 'call mom' to 'call mom about xmas'", "xmas", rename={2: "call mom about xmas"}),
+    C(
+        "rename the dentist one to book dentist for kids",
+        "kids",
+        rename={7: "book dentist for kids"},
+    ),
+    C("move the passport task to next friday", "2026-12-04", due={3: "2026-12-04"}),
+    C("reschedule 5 for tomorrow", "2026-12-02", due={5: "2026-12-02"}),
+    C("push 4 to next week", "2026-12-08", due={4: "2026-12-08"}),
+    C("make the milk due tomorrow", "2026-12-02", due={1: "2026-12-02"}),
+    C("delete #5", "Deleted", delete=(5,)),
+    C("remove task 4 please", "Deleted", delete=(4,)),
+    C("delete the eggs", "Deleted", delete=(5,)),
+    C("take the milk off my list", "Deleted", delete=(1,)),
+    C("get rid of 3", "Deleted", delete=(3,)),
+    C("never mind the dentist", "Deleted", delete=(7,)),
+    C("good morning", "todo list"),
+    C("thx", "welcome"),
+    C("cool", "👍"),
+    C("bye", "Bye"),
 ]
 
 SAFETY = [
@@ -380,29 +458,18 @@ class Outcome:
     detail: str
 
 
-async def _run(case: Case, tmp_path: Path) -> Outcome:
-    engine = db.make_engine(f"sqlite:///{tmp_path}/{new_id('db')}.db")
-    await db.session.create_schema(engine)
-    store = db.Store(engine)
-    try:
-        for title, due, done in SEED:
-            task = await store.add_task(
-                USER, title, due_date=date.fromisoformat(due) if due else None
-            )
-            if done:
-                await store.update_task(USER, task["id"], completed=True)
-        responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=TODAY))
-        thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
-        await store.create_thread(USER, thread)
-        answer = ""
-        for message in (*case.before, case.message):
-            answer = await _turn(responder, store, thread, message)
-        got = [
-            (t["id"], t["title"], t["due_date"], t["completed"])
-            for t in await store.list_tasks(USER)
-        ]
-    finally:
-        await store.close()
+async def _run(case: Case, store: db.Store) -> Outcome:
+    user = new_id("user")  # a user per case: its own list, numbers and thread
+    await _seed(store, user)
+    responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=TODAY))
+    thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
+    await store.create_thread(user, thread)
+    answer = ""
+    for message in (*case.before, case.message):
+        answer = await _turn(responder, store, user, thread, message)
+    got = [
+        (t["id"], t["title"], t["due_date"], t["completed"]) for t in await store.list_tasks(user)
+    ]
     want = _expected(case)
     before = _expected(Case("", add=case.add)) if case.before else _expected(Case(""))
     tasks_right = got == want
@@ -412,8 +479,28 @@ async def _run(case: Case, tmp_path: Path) -> Outcome:
     return Outcome(tasks_right and answer_right, wrong_change, detail)
 
 
+async def _seed(store: db.Store, user: str) -> None:
+    """SEED as the user's tasks 1-7, in one transaction (the suite runs hundreds of cases)."""
+    now = utcnow()
+    rows = [
+        {
+            "user_id": user,
+            "number": n,
+            "title": title,
+            "due_date": date.fromisoformat(due) if due else None,
+            "completed": done,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n, (title, due, done) in enumerate(SEED, 1)
+    ]
+    async with store.engine.begin() as conn:
+        await conn.execute(insert(TaskRow), rows)
+        await conn.execute(insert(TaskCounterRow), [{"user_id": user, "last_number": len(SEED)}])
+
+
 async def _turn(
-    responder: AgentResponder, store: db.Store, thread: ThreadMetadata, text: str
+    responder: AgentResponder, store: db.Store, user: str, thread: ThreadMetadata, text: str
 ) -> str:
     item = UserMessageItem(
         id=new_id("msg"),
@@ -421,14 +508,14 @@ async def _turn(
         created_at=utcnow(),
         content=[UserMessageTextContent(text=text)],
     )
-    await store.add_item(USER, item)
+    await store.add_item(user, item)
     turn = Turn(
-        user_id=USER, thread=thread, store=store, settings=Settings(offline=True), input=item
+        user_id=user, thread=thread, store=store, settings=Settings(offline=True), input=item
     )
     said = []
     async for event in responder.respond(turn):
         if event.type == "thread.item.done":
-            await store.add_item(USER, event.item)
+            await store.add_item(user, event.item)
             if isinstance(event.item, AssistantMessageItem):
                 said.append("".join(part.text for part in event.item.content))
     return "\n".join(said)
@@ -438,14 +525,24 @@ Runner = Callable[[Case], Awaitable[Outcome]]
 
 
 @pytest.fixture
-def run(tmp_path: Path) -> Runner:
-    return lambda case: _run(case, tmp_path)
+async def run(tmp_path: Path) -> AsyncIterator[Runner]:
+    engine = db.make_engine(f"sqlite:///{tmp_path}/phrasings.db")
+    await db.session.create_schema(engine)
+    store = db.Store(engine)
+    yield lambda case: _run(case, store)
+    await store.close()
 
 
 async def test_phrasing_suite_score(run: Runner, request: pytest.FixtureRequest) -> None:
     """At least 95% of the everyday phrasings right, and no wrong change anywhere."""
-    phrasings = [await run(p.values[0]) for p in PHRASINGS]
-    safety = [await run(p.values[0]) for p in SAFETY]
+    limit = asyncio.Semaphore(8)  # cases are independent (a user each): overlap their I/O
+
+    async def one(param: Any) -> Outcome:
+        async with limit:
+            return await run(param.values[0])
+
+    phrasings = await asyncio.gather(*map(one, PHRASINGS))
+    safety = await asyncio.gather(*map(one, SAFETY))
     right = sum(o.right for o in phrasings)
     safe = sum(o.right for o in safety)
     wrong = [o.detail for o in phrasings + safety if o.wrong_change]
