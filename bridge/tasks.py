@@ -112,14 +112,15 @@ class TaskService:
 # ---- naming a task by its words -------------------------------------------------------------
 
 FILLER = frozenset(
-    "a an the my our your this that task tasks todo todos to-do item items one thing entry".split()
+    {"a", "an", "the", "my", "our", "your", "this", "that", "one", "thing", "entry"}
+    | {"task", "tasks", "todo", "todos", "to-do", "item", "items"}
 )
 """Words that say "a task" without naming one ("the milk task", "that one")."""
 
 
 def words(text: str) -> builtins.list[str]:
     """The lower-case words of a text (letters, digits, apostrophes inside a word)."""
-    return re.findall(r"\w+(?:['’]\w+)*", text.lower())
+    return re.findall(r"\w+(?:['\u2019]\w+)*", text.lower())
 
 
 def naming_words(text: str) -> builtins.list[str]:

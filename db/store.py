@@ -877,12 +877,16 @@ async def _next_task_number(conn: AsyncConnection, user_id: str) -> int:
     """
     insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     first = select(func.coalesce(func.max(tasks.c.number), 0) + 1).where(tasks.c.user_id == user_id)
-    stmt = insert_(task_counters).values(user_id=user_id, last_number=first.scalar_subquery())
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[task_counters.c.user_id],
-        set_={"last_number": task_counters.c.last_number + 1},
-    ).returning(task_counters.c.last_number)
-    return int((await conn.execute(stmt)).scalar_one())
+    upsert = (
+        insert_(task_counters)
+        .values(user_id=user_id, last_number=first.scalar_subquery())
+        .on_conflict_do_update(
+            index_elements=[task_counters.c.user_id],
+            set_={"last_number": task_counters.c.last_number + 1},
+        )
+        .returning(task_counters.c.last_number)
+    )
+    return int((await conn.execute(upsert)).scalar_one())
 
 
 def _task_dict(row: Any) -> dict[str, Any]:

@@ -71,6 +71,15 @@ class Clock:
         return self.current().date()
 
 
+def user_locale(accept_language: str | None) -> str | None:
+    """The first locale of an `Accept-Language` header ("en-GB,en;q=0.9" gives "en-GB")."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";", 1)[0].strip()
+        if re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", tag):
+            return tag
+    return None
+
+
 def _zone(name: str | None) -> ZoneInfo | None:
     if not name:
         return None

@@ -50,7 +50,7 @@ class AddTasks:
 class ListTasks:
     status: Status = "open"
     due: Due | None = None
-    count: bool = False
+    """Only tasks due today, tomorrow, this week, or overdue (answered in words)."""
 
 
 @dataclass(frozen=True)
@@ -133,10 +133,11 @@ Change = CompleteTask | ReopenTask | RenameTask | RescheduleTask | DeleteTask
 _I = re.IGNORECASE
 _QUOTES = "\"'\u201c\u201d\u2018\u2019`"
 
-_VERBS = (
-    "add create delete remove complete finish rename change reschedule postpone show list "
-    "mark clear reopen uncheck update move display cancel forget erase"
-).split()
+_VERBS = frozenset(
+    {"add", "create", "delete", "remove", "complete", "finish", "rename", "change", "move"}
+    | {"reschedule", "postpone", "show", "list", "mark", "clear", "reopen", "uncheck"}
+    | {"update", "display", "cancel", "forget", "erase"}
+)
 _VERB_ALIASES = {"ad": "add", "del": "delete", "rm": "remove", "rem": "remove", "ls": "list"}
 
 _OPENING = re.compile(
@@ -235,7 +236,8 @@ _HELP = re.compile(
 _CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how", "who"]]] = [
     (
         re.compile(
-            r"^(?:hi+|hello+|hey+|yo|hiya|howdy|good (?:morning|afternoon|evening)|sup)(?: there)?$",
+            r"^(?:hi+|hello+|hey+|yo|hiya|howdy|good (?:morning|afternoon|evening)|sup)"
+            r"(?: there)?$",
             _I,
         ),
         "hello",
@@ -248,7 +250,8 @@ _CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how"
     ),
     (
         re.compile(
-            r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good|alright)$",
+            r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good"
+            r"|alright)$",
             _I,
         ),
         "ok",
@@ -256,7 +259,8 @@ _CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how"
     (re.compile(r"^(?:bye|goodbye|see ya|see you|good night|night|later)$", _I), "bye"),
     (
         re.compile(
-            r"^(?:how are (?:you|u)|how's it going|hows it going|what's up|whats up|how are things)$",
+            r"^(?:how are (?:you|u)|how's it going|hows it going|what's up|whats up"
+            r"|how are things)$",
             _I,
         ),
         "how",
@@ -280,8 +284,9 @@ _SPLIT = re.compile(
     _I,
 )
 _ADD = re.compile(
-    r"^(?:(?:add|create|make|put|new|insert|jot down|write down|note)(?:\s*:\s*|\s+)(?:a\s+|an\s+)?(?:new\s+)?"
-    r"(?:(?:task|todo|to-do|item|reminder|entry)s?\b\s*)?(?:to\s+(?=\w+\s)|called\s+|named\s+|for\s+|:\s*|-\s*)?"
+    r"^(?:(?:add|create|make|put|new|insert|jot down|write down|note)(?:\s*:\s*|\s+)"
+    r"(?:a\s+|an\s+)?(?:new\s+)?(?:(?:task|todo|to-do|item|reminder|entry)s?\b\s*)?"
+    r"(?:to\s+(?=\w+\s)|called\s+|named\s+|for\s+|:\s*|-\s*)?"
     r"|(?:task|reminder|note to self|note)\s*[:\-]\s*|(?:to-?do|new task|new todo)\s*[:\-]?\s*"
     r"|(?:remind me to|remind me|remember to|don'?t (?:let me )?forget to|dont forget to|"
     r"don'?t let me forget to)\s+"
@@ -343,11 +348,13 @@ _COMPLETE = [
         rf"^(?:complete|finish|finished|completed|check|tick|close|done|did)\s*:?\s+{_T}$", _I
     ),
     re.compile(
-        rf"^{_T}\s*(?:is|are|'s|s|was|-|:)?\s+(?:all\s+)?(?:done|finished|complete|completed|sorted|taken care of|checked off|handled)$",
+        rf"^{_T}\s*(?:is|are|'s|s|was|-|:)?\s+(?:all\s+)?"
+        r"(?:done|finished|complete|completed|sorted|taken care of|checked off|handled)$",
         _I,
     ),
     re.compile(
-        rf"^i(?:\s+have|'ve|ve)?(?:\s+just|\s+already)*\s+(?:finished|completed|did|done|took care of)\s+{_T}$",
+        r"^i(?:\s+have|'ve|ve)?(?:\s+just|\s+already)*\s+"
+        rf"(?:finished|completed|did|done|took care of)\s+{_T}$",
         _I,
     ),
     re.compile(rf"^(?:got|get)\s+{_T}\s+done$", _I),
@@ -362,12 +369,13 @@ _REOPEN = [
         _I,
     ),
     re.compile(
-        rf"^{_T}\s+(?:isn'?t|wasn'?t|is not|was not|aren'?t|are not)\s+(?:done|finished)(?: after all| yet)?$",
+        rf"^{_T}\s+(?:isn'?t|wasn'?t|is not|was not|aren'?t|are not)\s+(?:done|finished)"
+        r"(?: after all| yet)?$",
         _I,
     ),
 ]
 _DUE_CHANGE = re.compile(
-    rf"^(?:move|reschedule|postpone|push|delay|shift|bump|set|change|put|make)\s+"
+    r"^(?:move|reschedule|postpone|push|delay|shift|bump|set|change|put|make)\s+"
     r"(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|for|as|on)\s+(?P<when>.+)$",
     _I,
 )
@@ -407,7 +415,8 @@ _DELETE = [
         rf"^(?:i\s+)?(?:don'?t|do not|no longer)\s+need\s+(?:to\s+)?{_T}(?:\s+any\s?more)?$", _I
     ),
     re.compile(
-        rf"^{_T}\s+(?:can go|is not needed|isn'?t needed|is cancelled|is canceled|not needed)(?: any\s?more)?$",
+        rf"^{_T}\s+(?:can go|is not needed|isn'?t needed|is cancelled|is canceled|not needed)"
+        r"(?: any\s?more)?$",
         _I,
     ),
     re.compile(rf"^never ?mind\s+(?:about\s+)?{_T}$", _I),
@@ -466,9 +475,9 @@ def _request(text: str, clock: Clock) -> Intent | None:
                 return AddTasks((task,))
     if any(p.match(text) for p in _LIST):
         return _list(text)
-    if m := _DUE_CHANGE.match(text):
-        if (t := target(m["t"])) and (due := parse_date(m["when"], clock)):
-            return RescheduleTask(t, due.isoformat())
+    m = _DUE_CHANGE.match(text)
+    if m and (t := target(m["t"])) and (due := parse_date(m["when"], clock)):
+        return RescheduleTask(t, due.isoformat())
     for p in _REOPEN:
         if (m := p.match(text)) and (t := target(m["t"])) is not None:
             return ReopenTask(t)
@@ -512,7 +521,7 @@ def _list(text: str) -> ListTasks:
         due = "week"
     if due is not None and status == "completed":
         status = "open" if not re.search(r"\b(?:did i|have i done)\b", lower) else status
-    return ListTasks(status, due, count=lower.startswith("how many"))
+    return ListTasks(status, due)
 
 
 def _add(rest: str, clock: Clock) -> tuple[str, str | None] | None:

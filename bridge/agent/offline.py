@@ -1,10 +1,15 @@
 """The offline model: a deterministic stand-in that runs without an API key.
 
-It reads the last user message with `intents.parse`, calls the real todo tools, and answers
-from their output, streamed in several deltas exactly like a provider would (see
-agents-facts.md: the Runner needs the full event sequence ending with `response.completed`).
-The first answer of a thread says plainly that this is the offline model; "first" is read
-from the history the model is given: no earlier assistant message carries the notice.
+It reads the last user message with `intents.parse`, plans with `planner.script`, calls the
+real todo tools through the Runner one step at a time, and answers from their output,
+streamed in several deltas exactly like a provider would (see agents-facts.md: the Runner
+needs the full event sequence ending with `response.completed`).
+
+Everything it knows comes from its input, that is from the thread: the question it asked
+last, the request that question answers, the tasks its answers named. So a "yes" or a "7"
+works after a restart or on another worker. The first answer of a thread says plainly that
+this is the offline model: "first" means no answer before it, and the history window always
+holds the latest answer, so the notice never comes back mid-thread.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import json
 import re
 import time as clock_time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -92,7 +97,7 @@ class OfflineModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> ModelResponse:
-        step = self._plan(input, tools, model_settings)
+        step = self._plan(input, tools, model_settings, system_instructions)
         return ModelResponse(output=[_output_item(step)], usage=Usage(), response_id=None)
 
     async def stream_response(
@@ -106,7 +111,7 @@ class OfflineModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> AsyncIterator[ResponseStreamEvent]:
-        step = self._plan(input, tools, model_settings)
+        step = self._plan(input, tools, model_settings, system_instructions)
         seq = itertools.count()
         response = _response([])
         yield ResponseCreatedEvent(
@@ -212,23 +217,35 @@ class OfflineModel(Model):
 
     # ---- deciding what to do ----------------------------------------------------------------
 
-    def _plan(self, input: str | list[Any], tools: list[Any], settings: ModelSettings) -> _Step:
+    def _plan(
+        self,
+        input: str | list[Any],
+        tools: list[Any],
+        settings: ModelSettings,
+        instructions: str | None = None,
+    ) -> _Step:
         items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
-        step = self._next_step(items, {tool.name for tool in tools}, settings)
+        clock = self.clock
+        # The user's locale, as the agent's instructions tell any model (todo_agent).
+        if m := re.search(r"The user's locale is ([\w-]+)\.", instructions or ""):
+            clock = replace(clock, locale=m[1])
+        step = self._next_step(items, {tool.name for tool in tools}, settings, clock)
         asked_at = _last_request(items)
         if isinstance(step, _Say) and _first_answer(items[: asked_at or 0]):
             step = _Say(f"{NOTICE}\n\n{step.text}")
         return step
 
-    def _next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> _Step:
+    def _next_step(
+        self, items: list[Any], tools: set[str], settings: ModelSettings, clock: Clock
+    ) -> _Step:
         asked_at = _last_request(items)
         talk = _conversation(items, asked_at)
-        intent = intents.parse(talk.request, self.clock)
+        intent = intents.parse(talk.request, clock)
         calls, outputs = _calls_since(items, (asked_at if asked_at is not None else -1) + 1)
         forced = settings.tool_choice if isinstance(settings.tool_choice, str) else None
         if not calls and forced in tools:
             intent = _forced(intent, forced, talk.request)
-        run = planner.script(intent, talk, self.clock)
+        run = planner.script(intent, talk, clock)
         try:
             step: planner.Call = next(run)
             for call in calls:

@@ -83,7 +83,7 @@ def script(intent: Intent, talk: Conversation, clock: Clock) -> Script:
                     args["due_date"] = due
                 outputs.append((yield Call("add_task", args)))
             return " ".join(outputs)
-        case intents.ListTasks(status, due, count):
+        case intents.ListTasks(status, due):
             if due is None:
                 output = yield Call("list_tasks", {"status": status})
                 first = output.split("\n", 1)[0].rstrip(":.")
