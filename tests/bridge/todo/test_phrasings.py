@@ -27,10 +27,10 @@ from sqlalchemy import insert
 import db
 import db.session
 from bridge.agent import AgentResponder
-from bridge.agent.offline import OfflineModel
 from bridge.ids import new_id
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.offline_model import OfflineModel
 from db.models import TaskCounterRow, TaskRow
 from schemas import (
     AssistantMessageItem,

@@ -13,7 +13,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from db import Store
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 Status = Literal["all", "open", "completed"]
 MAX_TITLE = 500

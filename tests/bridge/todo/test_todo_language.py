@@ -8,8 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bridge.agent import AgentResponder
-from bridge.agent.dates import Clock, split_due, user_locale
-from bridge.agent.intents import (
+from bridge.settings import Settings
+from bridge.todo.due_dates import Clock, split_due, user_locale
+from bridge.todo.intents import (
     AddTasks,
     CompleteTask,
     DeleteTask,
@@ -17,12 +18,11 @@ from bridge.agent.intents import (
     Target,
     parse,
 )
-from bridge.agent.offline import NOTICE, OfflineModel
-from bridge.settings import Settings
-from bridge.tasks import match_tasks, word_match
+from bridge.todo.offline_model import NOTICE, OfflineModel
+from bridge.todo.tasks import match_tasks, word_match
 from db import Store
 
-from .conftest import USER, MakeTurn, answer_text, collect
+from ..agent.conftest import USER, MakeTurn, answer_text, collect
 
 NOW = datetime(2026, 12, 1, 10, 0)  # a Tuesday
 CLOCK = Clock(now=NOW)

@@ -45,8 +45,9 @@ from openai.types.responses import (
     ResponseTextDoneEvent,
 )
 
-from . import intents, planner
-from .dates import Clock
+from . import intents
+from . import offline_planner as planner
+from .due_dates import Clock
 
 NOTICE = "(Offline model: set OPENAI_API_KEY for a real one.)"
 

@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from ..tasks import match_quality, match_tasks
 from . import intents
-from .dates import Clock
+from .due_dates import Clock
 from .intents import Change, Intent, Target
+from .tasks import match_quality, match_tasks
 
 
 @dataclass(frozen=True)

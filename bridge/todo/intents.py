@@ -18,8 +18,8 @@ from typing import Literal
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from ..tasks import naming_words
-from .dates import Clock, parse_date, split_due
+from .due_dates import Clock, parse_date, split_due
+from .tasks import naming_words
 
 Status = Literal["all", "open", "completed"]
 Due = Literal["today", "tomorrow", "overdue", "week"]
