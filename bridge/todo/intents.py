@@ -251,7 +251,7 @@ _CHAT: list[tuple[re.Pattern[str], Literal["hello", "thanks", "ok", "bye", "how"
     (
         re.compile(
             r"^(?:ok(?:ay)?|k|kk|cool|great|nice|awesome|perfect|got it|lol|haha|sounds good"
-            r"|alright)$",
+            r"|alright|all done|i'?m done|im done|done|that'?s all|that'?s it)$",
             _I,
         ),
         "ok",

@@ -113,17 +113,23 @@ def _change(intent: Change, talk: Conversation, *, pinned: bool = False) -> Scri
     target = intent.target
     if target.numbers:
         return (yield from _act(intent, list(target.numbers)))
-    if target.it or (target.position == -1 and not _candidates(talk)):
+    # "the last one": of the question's or the shown list's tasks, else the last talked about.
+    if target.it or (target.position == -1 and not _candidates(talk) and not talk.shown):
         if not talk.mentioned:
             return "Which task do you mean? Tell me its number."
         return (yield from _act_on_several(intent, [{"id": n} for n in talk.mentioned], talk))
     if target.position is not None:
         pool = _candidates(talk) or talk.shown
-        if not pool:
-            pool = [task["id"] for task in (yield from _find("", "open"))]
+        seen = bool(pool)
+        if not seen:
+            found = yield from _find("", "open")
+            pool = [task["id"] for task in found]
         index = target.position - 1 if target.position > 0 else len(pool) - 1
         if not 0 <= index < len(pool):
             return f"There are only {len(pool)} tasks to pick from. Tell me its number."
+        if not seen and isinstance(intent, intents.DeleteTask):
+            # "the first one" of a list the user has not seen here does not pin a task down.
+            return _confirm(intent, [found[index]])
         return (yield from _act(intent, [pool[index]]))
     if target.every:
         status = _every_status(intent, target)
@@ -333,4 +339,4 @@ def mentioned(text: str) -> list[int]:
 
 def shown(text: str) -> list[int]:
     """The task numbers of a task list's text ("[ ] 3. buy milk")."""
-    return [int(n) for n in re.findall(r"^\[.\] (\d+)\. ", text, re.MULTILINE)]
+    return [int(n) for n in re.findall(r"(?:^|: )\[.\] (\d+)\. ", text, re.MULTILINE)]

@@ -400,6 +400,10 @@ PHRASINGS = [
     C("thx", "welcome"),
     C("cool", "👍"),
     C("bye", "Bye"),
+    # ---- a list just shown: positions refer to it ----
+    C("delete the first one", "Deleted", delete=(1,), before=("show my list",)),
+    C("mark the second one done", "call mom", done=(2,), before=("whats on my list",)),
+    C("complete the last one", "dentist", done=(7,), before=("show tasks",)),
 ]
 
 SAFETY = [
@@ -448,6 +452,10 @@ SAFETY = [
     C("yes", "Deleted", delete=(3,), before=("remove the pasport one",)),
     C("delete everything", CONFIRM, before=("add feed the cat",), add=(("feed the cat", None),)),
     C("who are you", "offline"),
+    C("delete the first one", CONFIRM),  # no list shown in this thread: which first one?
+    C("all done", "👍"),
+    C("im done", "👍"),
+    C("done", "👍"),
 ]
 
 
@@ -556,3 +564,14 @@ async def test_phrasing_suite_score(run: Runner, request: pytest.FixtureRequest)
     assert wrong == [], report
     assert safe == len(safety), report + "\n" + "\n".join(misses)
     assert right / len(phrasings) >= 0.95, report + "\n" + "\n".join(misses)
+
+
+async def test_the_checker_sees_a_wrong_change_and_a_wrong_answer(run: Runner) -> None:
+    """The suite can fail: a change nobody asked for, and an answer without the words."""
+    deleted_unasked = await run(Case("delete task 2", ("Deleted",)))
+    wrong_answer = await run(Case("delete task 2", ("Added",), delete=(2,)))
+    right = await run(Case("delete task 2", ("Deleted",), delete=(2,)))
+
+    assert (deleted_unasked.right, deleted_unasked.wrong_change) == (False, True)
+    assert (wrong_answer.right, wrong_answer.wrong_change) == (False, False)
+    assert (right.right, right.wrong_change) == (True, False)
