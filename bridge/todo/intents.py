@@ -13,13 +13,13 @@ not about "call mom".
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from rapidfuzz.distance import DamerauLevenshtein
 
 from .due_dates import Clock, parse_date, split_due
-from .tasks import naming_words
+from .tasks import lemma, naming_words
 
 Status = Literal["all", "open", "completed"]
 Due = Literal["today", "tomorrow", "overdue", "week"]
@@ -111,7 +111,8 @@ class Unclear:
 
     title: str | None = None
     due: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+    done: str | None = None
+    """Words that may report a task as done ("called mom", "I bought the eggs")."""
 
 
 Intent = (
@@ -142,7 +143,7 @@ _VERB_ALIASES = {"ad": "add", "del": "delete", "rm": "remove", "rem": "remove", 
 
 _OPENING = re.compile(
     r"^(?:(?:please|pls|plz|ok|okay|k|hey|hi|hello|so|now|and|then|also|oh|um|uh|just|"
-    r"alright|right|great|cool|thanks|thx|yo)\b[,!.\s]*"
+    r"alright|right|great|cool|thanks|thx|yo|actually|wait|oh wait|no wait|sorry|oops)\b[,!.\s]*"
     r"|(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+|pls\s+)?"
     r"|i\s+(?:want|wanna|would like|'d like|d like)\s+(?:you\s+)?to\s+"
     r"|(?:let'?s|lets)\s+)+",
@@ -169,7 +170,7 @@ _ORDINALS = {
 }
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _NUMBERS = re.compile(
-    r"^(?:(?:tasks?|todos?|items?|numbers?|nos?\.?|#)\s*)?#?\d+"
+    r"^(?:(?:tasks?|todos?|items?|numbers?|nos?\.?|#)\s*)*#?\d+"
     r"(?:\s*(?:,|and|&|\+|or)?\s*(?:(?:tasks?|todos?|items?|numbers?)\s*)?#?\d+)*$",
     _I,
 )
@@ -181,7 +182,9 @@ _IT = re.compile(
 _EVERY = re.compile(
     r"^(?:(?:all|every|each)(?:\s+(?:of\s+)?(?:the|my))?(?:\s+(?P<s1>open|done|completed|"
     r"finished|checked|remaining|pending))?(?:\s+(?:tasks?|todos?|to-?dos?|items?|ones?|things))?"
-    r"|everything(?:\s+(?P<s2>done|completed|finished))?|the (?:whole|entire) list|my list"
+    r"|everything(?:\s+(?P<s2>done|completed|finished))?|everything on (?:it|there)"
+    r"|(?:the|my)(?: whole| entire| todo| to-do| to do)? list|my (?:tasks|todos|stuff)"
+    r"|all (?:my|the) stuff|the (?:whole|entire) thing"
     r"|(?:the\s+)?(?P<s3>done|completed|finished)(?:\s+(?:tasks|todos|ones|items))"
     r")$",
     _I,
@@ -201,6 +204,13 @@ def target(text: str) -> Target | None:
         return None
     if _NUMBERS.match(text):
         return Target(numbers=tuple(int(n) for n in re.findall(r"\d+", text)))
+    span = re.fullmatch(
+        r"(?:(?:tasks?|todos?|items?|numbers?|#)\s*)*#?(\d+)\s*(?:-|to|through|thru|\u2013)\s*#?(\d+)",
+        text,
+        _I,
+    )
+    if span and 0 < int(span[2]) - int(span[1]) < 50:
+        return Target(numbers=tuple(range(int(span[1]), int(span[2]) + 1)))
     if m := re.fullmatch(
         r"(?:task|todo|item|number)\s+(one|two|three|four|five|six|seven)", text, _I
     ):
@@ -274,7 +284,7 @@ _YES = re.compile(
     _I,
 )
 _NO = re.compile(
-    r"^(?:n|no|nope|nah|no thanks|don'?t|do not|cancel|stop|never ?mind|nvm|forget it|"
+    r"^(?:n|no|nope|nah|no thanks|no wait|wait|don'?t|do not|cancel|stop|never ?mind|nvm|forget it|"
     r"leave it|keep (?:it|them)|no don'?t|not now|abort)$",
     _I,
 )
@@ -423,7 +433,8 @@ _DELETE = [
 ]
 _CLEAR = re.compile(
     r"^(?:clear|delete|remove|clean up|clean out|purge|archive|wipe|get rid of|drop|trash)\s+"
-    r"(?:all\s+|out\s+|the\s+|my\s+|of\s+)*(?:done|completed|finished|checked|ticked)"
+    r"(?:all\s+|out\s+|the\s+|my\s+|of\s+|everything\s+|every\s+)*"
+    r"(?:done|completed|finished|checked|ticked)"
     r"(?:\s+(?:ones|tasks?|todos?|items?|stuff))?$"
     r"|^(?:clear|clean up|purge)\s+(?:the\s+)?(?:done|completed|finished)$",
     _I,
@@ -456,6 +467,11 @@ def parse(text: str, clock: Clock) -> Intent:
 def _request(text: str, clock: Clock) -> Intent | None:
     if _NEXT.match(text):
         return NextTask()
+    one = re.fullmatch(
+        r"(?:what(?:'s|s| is)|show(?: me)?|tell me about|details (?:of|for))\s+(.+)", text, _I
+    )
+    if one and (t := target(one[1])) is not None and len(t.numbers) == 1:
+        return Reply(target=t)
     if _CLEAR.match(text):
         return DeleteTask(Target(every=True, status="completed"))
     if _LIST[1].match(text) or _LIST[2].match(text):
@@ -541,11 +557,20 @@ def _unclear(text: str, clock: Clock) -> Unclear:
         text,
         _I,
     )
-    verb_only = _fix_verb(f"{text} x").split()[0].lower() in _VERBS and " " not in text
+    first = _fix_verb(f"{text} x").split()[0].lower()
+    verb_only = " " not in text and first in _VERBS | {"undo", "redo", "revert", "edit", "back"}
     if question or verb_only or len(text.split()) > 12 or not re.search(r"[a-z]", text, _I):
         return Unclear()
     title, due = split_due(_unquote(text), clock)
-    return Unclear(title, due.isoformat() if due else None) if title else Unclear()
+    if not title:
+        return Unclear()
+    report = re.sub(
+        r"^(?:i\s+)?(?:just\s+|already\s+|finally\s+|have\s+|'ve\s+)*", "", text, flags=_I
+    )
+    first = report.split(maxsplit=1)[0].lower() if report.split() else ""
+    # "called mom": a verb in another form than a task's title has it, and more words.
+    done = report if len(report.split()) > 1 and lemma(first) != first else None
+    return Unclear(title, due.isoformat() if due else None, done)
 
 
 # ---- tidying what people type ---------------------------------------------------------------

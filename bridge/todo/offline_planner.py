@@ -97,9 +97,13 @@ def script(intent: Intent, talk: Conversation, clock: Clock) -> Script:
             return CHAT[kind]
         case intents.Help():
             return HELP
-        case intents.Unclear(title, due):
+        case intents.Unclear(title, due, done):
             if title and _asked(talk) == "which":
                 return (yield from _reply(intents.Reply(target=Target(words=title)), talk, clock))
+            if done:
+                found = yield from _find(done, "open")
+                if len(found) == 1 and match_quality(done, found[0]):
+                    return _confirm(intents.CompleteTask(Target(words=done)), found)
             if title:
                 when = f" (due {due})" if due else ""
                 return f"Add “{title}”{when} as a task? {OFFER}"
@@ -141,6 +145,17 @@ def _change(intent: Change, talk: Conversation, *, pinned: bool = False) -> Scri
             return (yield from _act(intent, [found[0]["id"]]))
         return _confirm(intent, found)
     found = yield from _find(target.words, "all")
+    parts = re.split(r"\s*(?:,|\band\b|&)\s*", target.words)
+    if not found and len(parts) > 1 and not isinstance(intent, _ONE_TASK_ONLY):
+        # "the milk and the eggs": two tasks, each named by its own words.
+        several = []
+        for part in parts:
+            named = _prefer(intent, (yield from _find(part, "all"))) if part else []
+            if len(named) != 1:
+                break
+            several.append(named[0])
+        else:
+            return _confirm(intent, several)
     if not found:
         return f"I couldn't find a task matching “{target.words}”."
     found = _prefer(intent, found)
@@ -157,10 +172,13 @@ def _change(intent: Change, talk: Conversation, *, pinned: bool = False) -> Scri
     return (yield from _act(intent, [task["id"]]))
 
 
+_ONE_TASK_ONLY = (intents.RenameTask, intents.RescheduleTask)
+
+
 def _act_on_several(intent: Change, tasks: list[dict[str, Any]], talk: Conversation) -> Script:
     if len(tasks) == 1:
         return (yield from _act(intent, [tasks[0]["id"]]))
-    if isinstance(intent, intents.RenameTask | intents.RescheduleTask):
+    if isinstance(intent, _ONE_TASK_ONLY):
         return f"That was {len(tasks)} tasks. {WHICH}"
     known = {task["id"]: task for task in (yield from _find("", "all"))}
     return _confirm(intent, [known.get(task["id"], task) for task in tasks])
@@ -195,6 +213,9 @@ def _reply(reply: intents.Reply, talk: Conversation, clock: Clock) -> Script:
             return "OK, nothing changed."
         if asked == "confirm" and isinstance(earlier, Change):
             return (yield from _act(earlier, _numbers(talk.question)))
+        if asked == "confirm" and isinstance(earlier, intents.Unclear) and earlier.done:
+            done = intents.CompleteTask(Target(words=earlier.done))
+            return (yield from _act(done, _numbers(talk.question)))
         if asked == "offer" and isinstance(earlier, intents.Unclear) and earlier.title:
             again = intents.AddTasks(((earlier.title, earlier.due),))
             return (yield from script(again, talk, clock))

@@ -4,11 +4,13 @@ and the MCP server alike. Every call is scoped to one user."""
 from __future__ import annotations
 
 import builtins
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
+import simplemma
 from rapidfuzz.distance import DamerauLevenshtein
 
 from db import Store
@@ -129,13 +131,13 @@ def naming_words(text: str) -> builtins.list[str]:
 
 
 def word_match(wanted: str, word: str) -> int:
-    """2 for the same word, 1 for an everyday typo of it (one letter added, left out,
-    swapped, or for longer words changed), 0 for another word. Whole words only, and words
-    under four letters exactly: "all" is not "call"."""
+    """2 for the same word, 1 for another form of it ("eggs", "called") or an everyday typo
+    (one letter added, left out, swapped, or for longer words changed), 0 for another word.
+    Whole words only, and short words exactly: "all" is not "call"."""
     if wanted == word:
         return 2
-    if wanted.rstrip("s") == word.rstrip("s") and len(wanted) > 2:
-        return 1  # one egg, two eggs
+    if len(wanted) > 2 and lemma(wanted) == lemma(word):
+        return 1  # one egg, two eggs; "called mom" is the task "call mom"
     if wanted.isdigit() or word.isdigit() or min(len(wanted), len(word)) < 4:
         return 0
     limit = 2 if len(wanted) >= 9 else 1
@@ -146,6 +148,12 @@ def word_match(wanted: str, word: str) -> int:
     if len(wanted) < 5 and len(wanted) == len(word) and sorted(wanted) != sorted(word):
         return 0
     return 1
+
+
+@functools.lru_cache(maxsize=4096)
+def lemma(word: str) -> str:
+    """The dictionary form of an English word ("eggs" → "egg", "bought" → "buy")."""
+    return str(simplemma.lemmatize(word, lang="en")).lower()
 
 
 def match_quality(text: str, task: dict[str, Any]) -> int:

@@ -400,6 +400,20 @@ PHRASINGS = [
     C("thx", "welcome"),
     C("cool", "👍"),
     C("bye", "Bye"),
+    # ---- a third batch: my own tries of the model, fixed, then kept here ----
+    C("i already called mom", CONFIRM, "call mom"),
+    C("yes", "call mom", done=(2,), before=("called mom",)),
+    C("bought eggs", CONFIRM, "buy eggs"),
+    C("yes", "electricity", done=(4,), before=("paid the electricity bill",)),
+    C("clear the list", CONFIRM),
+    C("delete tasks 2-4", "Deleted", delete=(2, 3, 4)),
+    C("please delete task number 2", "Deleted", delete=(2,)),
+    C("what is task 3", "renew passport", "open"),
+    C("actually delete the eggs", "Deleted", delete=(5,)),
+    C("yes", "Deleted", delete=(1, 5), before=("can you remove the milk and eggs",)),
+    C("mark milk and passport done", CONFIRM),
+    C("yes", "Marked", done=(1, 3), before=("mark milk and passport done",)),
+    C("delete everything done", CONFIRM, "water the plants"),
     # ---- a list just shown: positions refer to it ----
     C("delete the first one", "Deleted", delete=(1,), before=("show my list",)),
     C("mark the second one done", "call mom", done=(2,), before=("whats on my list",)),
@@ -433,7 +447,7 @@ SAFETY = [
     C("delete task 99", "no task 99"),
     C("complete 42", "no task 42"),
     C("delete", "add buy milk"),
-    C("delete the eggs and milk", "couldn't find"),
+    C("delete the eggs and milk", CONFIRM, "5 “buy eggs”", "1 “buy milk”"),
     C("no", "nothing changed", before=("delete all",)),
     C("nope", "nothing changed", before=("mark all as done",)),
     C("cancel", "nothing changed", before=("delete pasport",)),
@@ -456,6 +470,10 @@ SAFETY = [
     C("all done", "👍"),
     C("im done", "👍"),
     C("done", "👍"),
+    C("undo", "add buy milk"),
+    C("no wait", "nothing changed", before=("delete all",)),
+    C("got the milk", "Add “got the milk”"),  # no task has "get" or "got": nothing to mark
+    C("watered the plants", "Add"),  # the plants task is already done: nothing to ask about
 ]
 
 
