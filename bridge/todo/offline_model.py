@@ -66,7 +66,8 @@ class _Call:
     arguments: dict[str, Any]
 
 
-_Step = _Say | _Call
+_Step = _Say | list[_Call]
+"""An answer, or the tool calls of one step (several run together, as parallel calls)."""
 _ids = itertools.count(1)
 
 
@@ -99,7 +100,7 @@ class OfflineModel(Model):
         **_: Any,
     ) -> ModelResponse:
         step = self._plan(input, tools, model_settings, system_instructions)
-        return ModelResponse(output=[_output_item(step)], usage=Usage(), response_id=None)
+        return ModelResponse(output=_output_items(step), usage=Usage(), response_id=None)
 
     async def stream_response(
         self,
@@ -118,16 +119,17 @@ class OfflineModel(Model):
         yield ResponseCreatedEvent(
             type="response.created", response=response, sequence_number=next(seq)
         )
-        item = _output_item(step)
-        if isinstance(item, ResponseFunctionToolCall):
-            async for event in self._stream_call(item, seq):
-                yield event
-        else:
-            assert isinstance(item, ResponseOutputMessage)
-            async for event in self._stream_message(item, seq):
-                yield event
+        output = _output_items(step)
+        for index, item in enumerate(output):
+            if isinstance(item, ResponseFunctionToolCall):
+                async for event in self._stream_call(item, index, seq):
+                    yield event
+            else:
+                assert isinstance(item, ResponseOutputMessage)
+                async for event in self._stream_message(item, seq):
+                    yield event
         yield ResponseCompletedEvent(
-            type="response.completed", response=_response([item]), sequence_number=next(seq)
+            type="response.completed", response=_response(output), sequence_number=next(seq)
         )
 
     async def _stream_message(
@@ -186,33 +188,33 @@ class OfflineModel(Model):
         )
 
     async def _stream_call(
-        self, item: ResponseFunctionToolCall, seq: itertools.count[int]
+        self, item: ResponseFunctionToolCall, index: int, seq: itertools.count[int]
     ) -> AsyncIterator[ResponseStreamEvent]:
         yield ResponseOutputItemAddedEvent(
             type="response.output_item.added",
             item=item.model_copy(update={"arguments": "", "status": "in_progress"}),
-            output_index=0,
+            output_index=index,
             sequence_number=next(seq),
         )
         await asyncio.sleep(self.delay)
         yield ResponseFunctionCallArgumentsDeltaEvent(
             type="response.function_call_arguments.delta",
             item_id=item.id or "",
-            output_index=0,
+            output_index=index,
             delta=item.arguments,
             sequence_number=next(seq),
         )
         yield ResponseFunctionCallArgumentsDoneEvent(
             type="response.function_call_arguments.done",
             item_id=item.id or "",
-            output_index=0,
+            output_index=index,
             arguments=item.arguments,
             sequence_number=next(seq),
         )
         yield ResponseOutputItemDoneEvent(
             type="response.output_item.done",
             item=item,
-            output_index=0,
+            output_index=index,
             sequence_number=next(seq),
         )
 
@@ -246,17 +248,18 @@ class OfflineModel(Model):
         forced = settings.tool_choice if isinstance(settings.tool_choice, str) else None
         if not calls and forced in tools:
             intent = _forced(intent, forced, talk.request)
+        # Replay the script with the outputs of the calls made so far, step by step.
         run = planner.script(intent, talk, clock)
         try:
-            step: planner.Call = next(run)
-            for call in calls:
-                output = outputs.get(call["call_id"], "")
-                step = run.send(output)
+            step = next(run)
+            while calls:
+                made, calls = calls[: len(step)], calls[len(step) :]
+                step = run.send([outputs.get(call["call_id"], "") for call in made])
         except StopIteration as done:
             return _Say(str(done.value or "Done."))
-        if step.name not in tools:
+        if any(call.name not in tools for call in step):
             return _Say("I can't manage tasks in this conversation.")
-        return _Call(step.name, step.arguments)
+        return [_Call(call.name, call.arguments) for call in step]
 
 
 def _forced(intent: intents.Intent, forced: str | None, request: str) -> intents.Intent:
@@ -352,17 +355,26 @@ def _conversation(items: list[Any], asked_at: int | None) -> planner.Conversatio
 # ---- building provider objects --------------------------------------------------------------
 
 
-def _output_item(step: _Step) -> ResponseOutputItem:
+def _output_items(step: _Step) -> list[ResponseOutputItem]:
+    if isinstance(step, _Say):
+        return [_message(step)]
+    return [_function_call(call) for call in step]
+
+
+def _function_call(call: _Call) -> ResponseFunctionToolCall:
     n = next(_ids)
-    if isinstance(step, _Call):
-        return ResponseFunctionToolCall(
-            type="function_call",
-            id=f"fc_offline_{n}",
-            call_id=f"call_offline_{n}",
-            name=step.name,
-            arguments=json.dumps(step.arguments),
-            status="completed",
-        )
+    return ResponseFunctionToolCall(
+        type="function_call",
+        id=f"fc_offline_{n}",
+        call_id=f"call_offline_{n}",
+        name=call.name,
+        arguments=json.dumps(call.arguments),
+        status="completed",
+    )
+
+
+def _message(step: _Say) -> ResponseOutputMessage:
+    n = next(_ids)
     return ResponseOutputMessage(
         type="message",
         id=f"msg_offline_{n}",

@@ -35,7 +35,9 @@ class Call:
     arguments: dict[str, Any]
 
 
-Script = Generator[Call, str, str]
+Script = Generator[list[Call], list[str], str]
+"""Yields the tool calls of one step (run together, like a model's parallel calls), receives
+their outputs in the same order, and returns the answer."""
 
 CONFIRM = "Say yes to confirm."
 OFFER = "Say yes to add it."
@@ -77,15 +79,15 @@ def script(intent: Intent, talk: Conversation, clock: Clock) -> Script:
     match intent:
         case intents.AddTasks(tasks):
             outputs = []
-            for title, due in tasks:
+            for title, due in tasks:  # one at a time: numbered in the order they were named
                 args: dict[str, Any] = {"title": title}
                 if due:
                     args["due_date"] = due
-                outputs.append((yield Call("add_task", args)))
+                outputs.append((yield from _one(Call("add_task", args))))
             return " ".join(outputs)
         case intents.ListTasks(status, due):
             if due is None:
-                output = yield Call("list_tasks", {"status": status})
+                output = yield from _one(Call("list_tasks", {"status": status}))
                 first = output.split("\n", 1)[0].rstrip(":.")
                 return first.replace("The user has", "You have") + "."
             return _due(due, (yield from _find("", "open")), clock.today())
@@ -185,10 +187,8 @@ def _act_on_several(intent: Change, tasks: list[dict[str, Any]], talk: Conversat
 
 
 def _act(intent: Change, numbers: list[int]) -> Script:
-    outputs = []
-    for number in numbers:
-        outputs.append((yield _call(intent, number)))
-    return " ".join(outputs)
+    # One step for every task: the Runner allows a few model turns, not one per task.
+    return " ".join((yield [_call(intent, number) for number in dict.fromkeys(numbers)]))
 
 
 def _call(intent: Change, number: int) -> Call:
@@ -246,8 +246,13 @@ def _reply(reply: intents.Reply, talk: Conversation, clock: Clock) -> Script:
     return FALLBACK
 
 
-def _find(text: str, status: str) -> Generator[Call, str, list[dict[str, Any]]]:
-    output = yield Call("find_tasks", {"text": text, "status": status})
+def _one(call: Call) -> Generator[list[Call], list[str], str]:
+    [output] = yield [call]
+    return output
+
+
+def _find(text: str, status: str) -> Generator[list[Call], list[str], list[dict[str, Any]]]:
+    output = yield from _one(Call("find_tasks", {"text": text, "status": status}))
     try:
         found = json.loads(output)
     except ValueError:

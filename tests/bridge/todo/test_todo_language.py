@@ -196,3 +196,18 @@ async def test_the_locale_of_the_turn_reaches_the_offline_model(
     await collect(responder, turn)
 
     assert [t["due_date"] for t in await store.list_tasks(USER)] == ["2026-12-05", "2027-05-12"]
+
+
+async def test_a_change_to_many_tasks_is_one_step_not_one_turn_each(
+    make_turn: MakeTurn, store: Store
+) -> None:
+    """The Runner allows 10 model turns: 15 deletes go out as parallel calls of one step."""
+    for n in range(15):
+        await store.add_task(USER, f"task {n}")
+    responder = AgentResponder(Settings(offline=True))
+    await collect(responder, await make_turn("delete all"))
+
+    done = await collect(responder, await make_turn("yes"))
+
+    assert answer_text(done).count("Deleted task") == 15
+    assert await store.list_tasks(USER) == []
