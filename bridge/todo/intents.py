@@ -22,7 +22,7 @@ from .due_dates import Clock, parse_date, split_due
 from .tasks import lemma, naming_words
 
 Status = Literal["all", "open", "completed"]
-Due = Literal["today", "tomorrow", "overdue", "week"]
+Due = Literal["today", "tomorrow", "overdue", "week", "dated"]
 
 
 @dataclass(frozen=True)
@@ -336,7 +336,8 @@ _LIST = [
         r"got done|check off|tick off)\b",
         _I,
     ),
-    re.compile(r"^(?:anything|what(?:'s|s| is)?) (?:due|overdue|late)\b", _I),
+    re.compile(r"^(?:anything|what(?:'s|s| is)?) (?:due|overdue|late|coming up|upcoming)\b", _I),
+    re.compile(r"^what(?:'s|s| is)? on (?:for )?(?:today|tonight|tomorrow|this week)$", _I),
     re.compile(r"^(?:due|overdue) (?:today|tomorrow|this week|tasks)$", _I),
 ]
 _NEXT = re.compile(
@@ -443,6 +444,10 @@ _CLEAR = re.compile(
 
 def parse(text: str, clock: Clock) -> Intent:
     """The todo request in one message."""
+    said = _CLOSING.sub("", " ".join(text.split())).strip()
+    for pattern, kind in _CHAT:  # before openings are dropped: "hey there" is a greeting
+        if pattern.match(said):
+            return Chat(kind)
     text = _tidy(text)
     if not text:
         return Help()
@@ -535,6 +540,10 @@ def _list(text: str) -> ListTasks:
         due = "tomorrow"
     elif re.search(r"\b(?:this week|the week|week)\b", lower):
         due = "week"
+    elif re.search(
+        r"^what(?:'s|s| is)? (?:due|coming up|upcoming)$|\b(?:upcoming|deadlines)\b", lower
+    ):
+        due = "dated"
     if due is not None and status == "completed":
         status = "open" if not re.search(r"\b(?:did i|have i done)\b", lower) else status
     return ListTasks(status, due)

@@ -305,18 +305,23 @@ def _due(due: str, tasks: list[dict[str, Any]], today: date) -> str:
         "tomorrow": lambda d: d == today + timedelta(days=1),
         "overdue": lambda d: d < today,
         "week": lambda d: today <= d <= end_of_week,
+        "dated": lambda d: True,
     }
     label = {
         "today": "due today",
         "tomorrow": "due tomorrow",
         "overdue": "overdue",
         "week": "due this week",
+        "dated": "due",
     }[due]
-    hits = [
-        task
-        for task in tasks
-        if task.get("due_date") and tests[due](date.fromisoformat(task["due_date"]))
-    ]
+    hits = sorted(
+        (
+            task
+            for task in tasks
+            if task.get("due_date") and tests[due](date.fromisoformat(task["due_date"]))
+        ),
+        key=lambda task: (task["due_date"], task["id"]),
+    )
     if not hits:
         return f"Nothing is {label}."
     noun = "task is" if len(hits) == 1 else "tasks are"
