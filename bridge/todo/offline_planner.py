@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -300,7 +300,7 @@ def _named(task: dict[str, Any]) -> str:
 
 def _due(due: str, tasks: list[dict[str, Any]], today: date) -> str:
     end_of_week = today + timedelta(days=6 - today.weekday())
-    tests = {
+    tests: dict[str, Callable[[date], bool]] = {
         "today": lambda d: d == today,
         "tomorrow": lambda d: d == today + timedelta(days=1),
         "overdue": lambda d: d < today,
