@@ -22,7 +22,7 @@ from bridge.todo.offline_model import NOTICE, OfflineModel
 from bridge.todo.tasks import match_tasks, word_match
 from db import Store
 
-from ..agent.conftest import USER, MakeTurn, answer_text, collect
+from ..agent.conftest import USER, MakeTurn, answer_text, assert_well_formed, collect, types
 
 NOW = datetime(2026, 12, 1, 10, 0)  # a Tuesday
 CLOCK = Clock(now=NOW)
@@ -211,3 +211,16 @@ async def test_a_change_to_many_tasks_is_one_step_not_one_turn_each(
 
     assert answer_text(done).count("Deleted task") == 15
     assert await store.list_tasks(USER) == []
+
+
+async def test_parallel_calls_stream_well_formed_events(make_turn: MakeTurn, store: Store) -> None:
+    for title in ("buy milk", "call mom", "pay rent"):
+        await store.add_task(USER, title)
+    responder = AgentResponder(Settings(offline=True))
+
+    events = await collect(responder, await make_turn("complete 2 and 3"))
+
+    assert_well_formed(events)
+    assert [e.text for e in events if e.type == "progress_update"] == ["Completing task…"] * 2
+    assert "client_effect" in types(events)
+    assert [t["completed"] for t in await store.list_tasks(USER)] == [False, True, True]
