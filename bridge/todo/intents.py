@@ -171,7 +171,7 @@ _ORDINALS = {
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
 _NUMBERS = re.compile(
     r"^(?:(?:tasks?|todos?|items?|numbers?|nos?\.?|#)\s*)*#?\d+"
-    r"(?:\s*(?:,|and|&|\+|or)?\s*(?:(?:tasks?|todos?|items?|numbers?)\s*)?#?\d+)*$",
+    r"(?:\s*(?:,|and|&|\+)?\s*(?:(?:tasks?|todos?|items?|numbers?)\s*)?#?\d+)*$",
     _I,
 )
 _IT = re.compile(
@@ -463,6 +463,8 @@ def parse(text: str, clock: Clock) -> Intent:
     bare = target(text)
     if bare is not None and not bare.words and not bare.every:
         return Reply(target=bare)
+    if re.fullmatch(rf"(?:mark|set|make)\s+(?:as\s+)?{_DONE_WORD}|complete it", text, _I):
+        return CompleteTask(Target(it=True))  # "mark done": the task just talked about
     if re.fullmatch(r"the\s+(?:\w+\s+){1,3}one", text, _I) and bare and bare.words:
         return Reply(target=bare)
     intent = _request(_fix_verb(text), clock)

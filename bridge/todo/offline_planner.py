@@ -219,8 +219,8 @@ def _reply(reply: intents.Reply, talk: Conversation, clock: Clock) -> Script:
         if asked == "offer" and isinstance(earlier, intents.Unclear) and earlier.title:
             again = intents.AddTasks(((earlier.title, earlier.due),))
             return (yield from script(again, talk, clock))
-        if asked == "which" and not reply.yes:
-            return "OK, nothing changed."
+        if asked == "which":
+            return WHICH if reply.yes else "OK, nothing changed."
         return "OK." if reply.yes else "OK, nothing changed."
     target = reply.target
     assert target is not None

@@ -377,6 +377,13 @@ PHRASINGS = [
     C("mark dentist done", "dentist", done=(7,)),
     C("electricity bill is done", "electricity", done=(4,)),
     C("mark 4 and 5 done", "electricity", "eggs", done=(4, 5)),
+    C(
+        "mark done",
+        "feed the cat",
+        add=(("feed the cat", None),),
+        done=(8,),
+        before=("add feed the cat",),
+    ),
     C("mark 6 not done", "water the plants", reopen=(6,)),
     C("reopen the plants task", "water the plants", reopen=(6,)),
     C("rename task 5 to buy a dozen eggs", "dozen", rename={5: "buy a dozen eggs"}),
@@ -531,6 +538,13 @@ SAFETY = [
     C("im done", "👍"),
     C("done", "👍"),
     C("undo", "add buy milk"),
+    C("delete 2 or 3", "couldn't find"),  # "or": the user is not sure which
+    C("yes", "Which one", before=("delete the buy task",)),
+    C("both", CONFIRM, "1 “buy milk”", "5 “buy eggs”", before=("delete the buy task",)),
+    C("delete them", CONFIRM, before=("delete the buy task",)),
+    C("mark done", "Which task"),
+    C("do not mark milk done", "couldn't find"),
+    C("is milk done?", "couldn't find"),
     C("no wait", "nothing changed", before=("delete all",)),
     C("got the milk", "Add “got the milk”"),  # no task has "get" or "got": nothing to mark
     C("watered the plants", "Add"),  # the plants task is already done: nothing to ask about
