@@ -474,6 +474,14 @@ def parse(text: str, clock: Clock) -> Intent:
 def _request(text: str, clock: Clock) -> Intent | None:
     if _NEXT.match(text):
         return NextTask()
+    asked = re.fullmatch(
+        r"(?:is|are|was)\s+(.+?)\s+(?:done|finished|complete|completed|open|still open"
+        r"|on (?:my|the) list)\??|did i (?:finish|complete|do)\s+(.+?)\??",
+        text,
+        _I,
+    )
+    if asked and (t := target(asked[1] or asked[2])) and (t.words or len(t.numbers) == 1):
+        return Reply(target=t)  # a question about a task: its state, nothing changes
     one = re.fullmatch(
         r"(?:what(?:'s|s| is)|show(?: me)?|tell me about|details (?:of|for))\s+(.+)", text, _I
     )

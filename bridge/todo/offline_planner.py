@@ -238,17 +238,33 @@ def _reply(reply: intents.Reply, talk: Conversation, clock: Clock) -> Script:
         task = next((t for t in (yield from _find("", "all")) if t["id"] == number), None)
         if task is None:
             return f"There is no task {number}."
-        state = "done" if task["completed"] else "open"
-        return (
-            f"Task {_named(task)} is {state}. Say “mark {number} done”, “rename {number} to …” "
-            f"or “delete {number}”."
-        )
+        return _describe(task)
+    if target.words:
+        found = yield from _find(target.words, "all")
+        if len(found) == 1:
+            return _describe(found[0])
+        if found:
+            return "These match: " + ", ".join(_state(task) for task in found) + "."
+        return f"I couldn't find a task matching “{target.words}”."
     return FALLBACK
 
 
 def _one(call: Call) -> Generator[list[Call], list[str], str]:
     [output] = yield [call]
     return output
+
+
+def _state(task: dict[str, Any]) -> str:
+    return f"{_named(task)} ({'done' if task['completed'] else 'open'})"
+
+
+def _describe(task: dict[str, Any]) -> str:
+    state = "done" if task["completed"] else "open"
+    number = task["id"]
+    return (
+        f"Task {_named(task)} is {state}. Say “mark {number} done”, “rename {number} to …” "
+        f"or “delete {number}”."
+    )
 
 
 def _find(text: str, status: str) -> Generator[list[Call], list[str], list[dict[str, Any]]]:

@@ -544,7 +544,10 @@ SAFETY = [
     C("delete them", CONFIRM, before=("delete the buy task",)),
     C("mark done", "Which task"),
     C("do not mark milk done", "couldn't find"),
-    C("is milk done?", "couldn't find"),
+    C("is milk done?", "buy milk", "open"),
+    C("is task 6 done", "water the plants", "done"),
+    C("did i finish the passport", "renew passport", "open"),
+    C("is it raining", "add buy milk"),
     C("no wait", "nothing changed", before=("delete all",)),
     C("got the milk", "Add “got the milk”"),  # no task has "get" or "got": nothing to mark
     C("watered the plants", "Add"),  # the plants task is already done: nothing to ask about
