@@ -1,6 +1,6 @@
 """The offline model: a deterministic stand-in that runs without an API key.
 
-It reads the last user message with `intents.parse`, plans with `planner.script`, calls the
+It reads the last user message with `request_parser.parse`, plans with `planner.script`, calls the
 real todo tools through the Runner one step at a time, and answers from their output,
 streamed in several deltas exactly like a provider would (see agents-facts.md: the Runner
 needs the full event sequence ending with `response.completed`).
@@ -48,6 +48,7 @@ from openai.types.responses import (
 from . import intents
 from . import offline_planner as planner
 from .due_dates import Clock
+from .request_parser import parse
 
 NOTICE = "(Offline model: set OPENAI_API_KEY for a real one.)"
 
@@ -243,7 +244,7 @@ class OfflineModel(Model):
     ) -> _Step:
         asked_at = _last_request(items)
         talk = _conversation(items, asked_at)
-        intent = intents.parse(talk.request, clock)
+        intent = parse(talk.request, clock)
         calls, outputs = _calls_since(items, (asked_at if asked_at is not None else -1) + 1)
         forced = settings.tool_choice if isinstance(settings.tool_choice, str) else None
         if not calls and forced in tools:

@@ -24,6 +24,7 @@ from typing import Any
 from . import intents
 from .due_dates import Clock
 from .intents import Change, Intent, Target
+from .request_parser import parse
 from .tasks import match_quality, match_tasks
 
 
@@ -207,7 +208,7 @@ def _call(intent: Change, number: int) -> Call:
 
 def _reply(reply: intents.Reply, talk: Conversation, clock: Clock) -> Script:
     asked = _asked(talk)
-    earlier = intents.parse(talk.previous_request, clock) if talk.previous_request else None
+    earlier = parse(talk.previous_request, clock) if talk.previous_request else None
     if reply.yes is not None:
         if asked in ("confirm", "offer") and not reply.yes:
             return "OK, nothing changed."

@@ -10,15 +10,9 @@ import pytest
 from bridge.agent import AgentResponder
 from bridge.settings import Settings
 from bridge.todo.due_dates import Clock, split_due, user_locale
-from bridge.todo.intents import (
-    AddTasks,
-    CompleteTask,
-    DeleteTask,
-    Reply,
-    Target,
-    parse,
-)
+from bridge.todo.intents import AddTasks, CompleteTask, DeleteTask, Reply, Target
 from bridge.todo.offline_model import NOTICE, OfflineModel
+from bridge.todo.request_parser import parse
 from bridge.todo.tasks import match_tasks, word_match
 from db import Store
 
