@@ -108,7 +108,8 @@ _NO = re.compile(
 )
 
 _SPLIT = re.compile(
-    r"\s*(?:;|\n|\.\s+(?=add\b)|,?\s+(?:and\s+)?(?:then|also)\s+(?=add\b)|,?\s+and\s+(?=add\b)|,\s*(?=add\b))\s*",
+    r"\s*(?:;|\n|\.\s+(?=add\b)|,?\s+(?:and\s+)?(?:then|also)\s+(?=add\b)"
+    r"|,?\s+and\s+(?=add\b)|,\s*(?=add\b))\s*",
     _I,
 )
 _ADD = re.compile(
@@ -124,7 +125,8 @@ _ADD = re.compile(
     _I,
 )
 _TO_LIST = re.compile(
-    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|todo\s+|task\s+|shopping\s+)?(?:list|tasks|todos)\b",
+    r"\s+(?:to|on|onto|in|into)\s+(?:my|the)\s+(?:to-?do\s+|todo\s+|task\s+|shopping\s+)?"
+    r"(?:list|tasks|todos)\b",
     _I,
 )
 
@@ -205,7 +207,8 @@ _REOPEN = [
 ]
 _DUE_CHANGE = re.compile(
     r"^(?:move|reschedule|postpone|push|delay|shift|bump|set|change|put|make)\s+"
-    r"(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:of|for|on)\s+(?P<t>.+?)\s+(?:to|for|as|on)\s+(?P<when>.+)$",
+    r"(?:the\s+)?(?:due\s+date|deadline|date)\s+(?:of|for|on)\s+(?P<t>.+?)"
+    r"\s+(?:to|for|as|on)\s+(?P<when>.+)$",
     _I,
 )
 _RESCHEDULE = [
@@ -223,11 +226,13 @@ _RESCHEDULE_GLUE = re.compile(
 )
 _RENAME = [
     re.compile(
-        rf"^(?:change|update|edit|set)\s+the\s+(?:title|name|text|wording)\s+of\s+{_T}\s+to\s+(?P<title>.+)$",
+        r"^(?:change|update|edit|set)\s+the\s+(?:title|name|text|wording)\s+of\s+"
+        rf"{_T}\s+to\s+(?P<title>.+)$",
         _I,
     ),
     re.compile(
-        rf"^(?:rename|retitle|reword|change|edit|update|fix|correct|modify)\s+{_T}\s+(?:to|as|into|->|=>)\s+(?P<title>.+)$",
+        r"^(?:rename|retitle|reword|change|edit|update|fix|correct|modify)\s+"
+        rf"{_T}\s+(?:to|as|into|->|=>)\s+(?P<title>.+)$",
         _I,
     ),
     re.compile(rf"^replace\s+{_T}\s+with\s+(?P<title>.+)$", _I),

@@ -61,7 +61,8 @@ def target(text: str) -> Target | None:
     if _NUMBERS.match(text):
         return Target(numbers=tuple(int(n) for n in re.findall(r"\d+", text)))
     span = re.fullmatch(
-        r"(?:(?:tasks?|todos?|items?|numbers?|#)\s*)*#?(\d+)\s*(?:-|to|through|thru|\u2013)\s*#?(\d+)",
+        r"(?:(?:tasks?|todos?|items?|numbers?|#)\s*)*"
+        r"#?(\d+)\s*(?:-|to|through|thru|\u2013)\s*#?(\d+)",
         text,
         _I,
     )
