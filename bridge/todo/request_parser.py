@@ -113,7 +113,7 @@ _SPLIT = re.compile(
     _I,
 )
 _ADD = re.compile(
-    r"^(?:(?:add|create|make|put|new|insert|jot down|write down|note)(?:\s*:\s*|\s+)"
+    r"^(?:(?:add|create|make|put|new|insert|jot down|write down)(?:\s*:\s*|\s+)"
     r"(?:a\s+|an\s+)?(?:new\s+)?(?:(?:task|todo|to-do|item|reminder|entry)s?\b\s*)?"
     r"(?:to\s+(?=\w+\s)|called\s+|named\s+|for\s+|:\s*|-\s*)?"
     r"|(?:task|reminder|note to self|note)\s*[:\-]\s*|(?:to-?do|new task|new todo)\s*[:\-]?\s*"
@@ -159,6 +159,7 @@ _LIST = [
     re.compile(r"^(?:anything|what(?:'s|s| is)?) (?:due|overdue|late|coming up|upcoming)\b", _I),
     re.compile(r"^what(?:'s|s| is)? on (?:for )?(?:today|tonight|tomorrow|this week)$", _I),
     re.compile(r"^(?:due|overdue) (?:today|tomorrow|this week|tasks)$", _I),
+    re.compile(r"^(?:overdue|late|upcoming|due soon)$", _I),
 ]
 _NEXT = re.compile(
     r"^(?:what(?:'s|s| is)? (?:next|first|up next|my next task|the next task)|next task|"
@@ -174,6 +175,7 @@ _DONE_WORD = (
 _COMPLETE = [
     re.compile(rf"^(?:mark|set|make|flag|put)\s+{_T}\s+(?:as\s+)?{_DONE_WORD}$", _I),
     re.compile(rf"^(?:mark|check|tick|cross)\s+off\s+{_T}$", _I),
+    re.compile(rf"^(?:mark|check|tick|cross)\s+{_T}\s+off(?:\s+(?:my|the)\s+list)?$", _I),
     re.compile(rf"^(?:i'?m\s+|im\s+|i am\s+)?(?:done|finished)\s+with\s+{_T}$", _I),
     re.compile(
         rf"^(?:complete|finish|finished|completed|check|tick|close|done|did)\s*:?\s+{_T}$", _I
@@ -321,8 +323,7 @@ def _request(text: str, clock: Clock) -> Intent | None:
     if m := _ADD.match(text):
         first = text.split(maxsplit=1)[0].lower()
         if not (
-            first in ("make", "put", "note")
-            and not re.search(r"\b(?:task|todo|list|reminder)\b", text, _I)
+            first in ("make", "put") and not re.search(r"\b(?:task|todo|list|reminder)\b", text, _I)
         ):
             task = _add(m["rest"], clock)
             if task is not None:
