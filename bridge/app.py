@@ -17,6 +17,7 @@ from starlette.routing import Route
 from db import Store as SQLStore
 from db import make_engine
 from db.migrations import Schema, app_schema, prepare_schema
+from db.session import pool_options
 
 from .actions import ActionRegistry
 from .attachment_files import AttachmentFiles, load_secret
@@ -159,7 +160,10 @@ def create_app(
     authenticator = authenticator or make_authenticator(auth_settings)
     own_schema = store is None  # a store the caller brings keeps its own schema
     if store is None:
-        engine = engine or make_engine(settings.database_url)
+        engine = engine or make_engine(
+            settings.database_url,
+            **pool_options(settings.database_url, settings.pool_size, settings.pool_timeout),
+        )
         store = SQLStore(engine)
     services = Services(
         settings=settings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -41,6 +41,8 @@ class RequestContext:
     services: Services
     request: Request
     log: RequestLog
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The decoded request's `metadata` (set once the body is decoded)."""
 
     @property
     def store(self) -> Store:
@@ -66,5 +68,7 @@ class RequestContext:
             settings=self.settings,
             locale=self.request.headers.get("accept-language"),
             app=self.services.app,
+            headers=self.request.headers,
+            request_metadata=self.metadata,
             **kwargs,
         )

@@ -49,6 +49,10 @@ class Settings:
     """Everything the bridge can be told; `Settings.from_env()` reads the environment."""
 
     database_url: str = "sqlite:///./data/bridge.db"
+    pool_size: int = 10
+    """PostgreSQL connections per process (DATABASE_POOL_SIZE), shared by all requests."""
+    pool_timeout: float = 10.0
+    """Seconds a request waits for a free connection, then 503 (DATABASE_POOL_TIMEOUT)."""
     data_dir: Path = Path("data")
     path: str = "/chatkit"
     public_url: str | None = None
@@ -70,7 +74,7 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
-    lease_seconds: float = 60.0
+    lease_seconds: float = 15.0
     shutdown_grace_seconds: float = 5.0
     history_items: int = 60
     # Agent: extra MCP servers, connected once at start-up
@@ -86,6 +90,8 @@ class Settings:
         values: dict[str, Any] = {
             "database_url": env.text("DATABASE_URL", f"sqlite:///{data_dir}/bridge.db"),
             "data_dir": data_dir,
+            "pool_size": env.whole("DATABASE_POOL_SIZE", 10),
+            "pool_timeout": env.number("DATABASE_POOL_TIMEOUT", 10.0),
             "path": env.text("BRIDGE_PATH", "/chatkit"),
             "public_url": env.text("BRIDGE_PUBLIC_URL"),
             "openai_api_key": env.text("OPENAI_API_KEY"),
@@ -103,7 +109,7 @@ class Settings:
             "max_attachment_text_bytes": env.whole("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
             "secret_key": env.text("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": env.number("BRIDGE_KEEPALIVE_SECONDS", 15.0),
-            "lease_seconds": env.number("BRIDGE_LEASE_SECONDS", 60.0),
+            "lease_seconds": env.number("BRIDGE_LEASE_SECONDS", 15.0),
             "shutdown_grace_seconds": env.number("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
             "history_items": env.whole("BRIDGE_HISTORY_ITEMS", 60),
             "mcp_servers": _mcp_servers(env, "BRIDGE_MCP_SERVERS"),
@@ -126,6 +132,10 @@ class Settings:
             raise ValueError("BRIDGE_MODEL_API must be 'responses' or 'chat_completions'")
         if not self.path.startswith("/"):
             raise ValueError("BRIDGE_PATH must start with '/'")
+        if self.pool_size < 1:
+            raise ValueError("DATABASE_POOL_SIZE must be at least 1")
+        if self.lease_seconds <= 0:
+            raise ValueError("BRIDGE_LEASE_SECONDS must be positive")
         if self.page_size < 1 or self.max_page_size < self.page_size:
             raise ValueError("BRIDGE_PAGE_SIZE must be at least 1 and at most BRIDGE_MAX_PAGE_SIZE")
         names = [server.name for server in self.mcp_servers]

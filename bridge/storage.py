@@ -9,9 +9,11 @@ give it to `create_app(store=...)`. The contract every implementation keeps:
 - items are stored as their wire JSON and read back as `schemas.ThreadItem`; `list_items`
   and `list_threads` return pages of stored JSON strings (`db.ItemPage`), which the handlers
   send as they are;
-- the lease is one token per thread with an expiry: `acquire_thread` takes it (or an
-  expired one), `renew_thread` extends it, `release_thread` gives it back; only one stream
-  runs per thread, on any worker.
+- the lease is one token per thread with an expiry: `acquire_thread` / `start_turn` /
+  `create_thread(lease=...)` take it (or an expired one), `renew_thread` extends it,
+  `release_thread` gives it back; only one stream runs per thread, on any worker, and the
+  `*_fenced` writes and `title_thread` change nothing once another token holds the thread
+  (bridge/lease.py).
 
 An app's own tables are not here: they belong to the app (`bridge/plugin.py` AppTables).
 """
@@ -70,14 +72,36 @@ class Store(Protocol):
     # ---- the stream lease --------------------------------------------------------------------
 
     async def acquire_thread(self, user_id: str, thread_id: str, token: str, ttl: float) -> bool:
-        """Take the thread's lease for `ttl` seconds; False if another stream holds it."""
+        """Take the thread's lease for `ttl` seconds; False if another live stream holds it."""
         ...
 
-    async def renew_thread(self, thread_id: str, token: str, ttl: float) -> Any:
-        """Extend the lease this token holds."""
+    async def start_turn(
+        self, user_id: str, thread_id: str, token: str, ttl: float, item: ThreadItem | None
+    ) -> tuple[ThreadMetadata, bool]:
+        """Take an active thread's lease and store `item` with it, in one write; returns the
+        thread and whether the lease was taken (ThreadNotFound for no such thread)."""
+        ...
+
+    async def renew_thread(self, thread_id: str, token: str, ttl: float) -> bool:
+        """Extend the lease this token holds; False if another stream holds the thread now."""
+        ...
 
     async def release_thread(self, thread_id: str, token: str) -> None:
         """Give back the lease this token holds (nothing if it is not held)."""
+
+    async def save_item_fenced(self, user_id: str, item: ThreadItem, token: str) -> bool:
+        """`save_item` while the thread carries `token`; False (nothing written) if not."""
+        ...
+
+    async def delete_item_fenced(
+        self, user_id: str, thread_id: str, item_id: str, token: str
+    ) -> bool:
+        """`delete_item` while the thread carries `token`; False (nothing deleted) if not."""
+        ...
+
+    async def title_thread(self, user_id: str, thread_id: str, title: str, token: str) -> bool:
+        """Title an untitled thread while the stream holds it; whether it was set."""
+        ...
 
     # ---- items -------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from .errors import (
 )
 from .events import (
     ClientEffectEvent,
+    ErrorCode,
     ErrorEvent,
     NoticeEvent,
     ProgressUpdateEvent,
@@ -35,6 +36,7 @@ from .events import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
 )
+from .icons import IconName
 from .items import (
     HIDDEN_ITEM_TYPES,
     AssistantMessageContent,
@@ -190,6 +192,7 @@ __all__ = [
     "EndOfTurnItem",
     "EntitySource",
     "ErrorBody",
+    "ErrorCode",
     "ErrorDetail",
     "ErrorEvent",
     "FeedbackKind",
@@ -200,6 +203,7 @@ __all__ = [
     "GeneratedImageItem",
     "GeneratedImageUpdated",
     "HiddenContextItem",
+    "IconName",
     "ImageAttachment",
     "ImageTask",
     "InferenceOptions",

@@ -181,7 +181,7 @@ def _prepare(conn: Connection, schema: Schema) -> SchemaState:
 
 async def prepare_schema(
     engine: AsyncEngine, apps: Sequence[Schema] = (), *, include_bridge: bool = True
-) -> SchemaState | None:
+) -> SchemaState:
     """Create the schema on an empty database; report (and log) one that is behind.
 
     `apps` are the apps' schemas, prepared after the bridge's (left out with
@@ -200,4 +200,4 @@ async def prepare_schema(
                 state.revision or "(none)",
                 state.head,
             )
-    return states[0] if states else None
+    return states[0] if states else SchemaState("current", None, None, "none")

@@ -50,3 +50,23 @@ async def test_a_deleted_highest_number_is_not_given_again(rows: TaskStore) -> N
 async def test_parallel_adds_get_distinct_numbers(rows: TaskStore) -> None:
     made = await asyncio.gather(*(rows.add_task("ann", f"t{n}") for n in range(8)))
     assert sorted(t["id"] for t in made) == list(range(1, 9))
+
+
+async def test_task_numbers_are_never_reused_under_concurrent_adds_and_deletes(
+    rows: TaskStore,
+) -> None:
+    """Bug: a deleted task's number came back, so "task 11" in an old message pointed at a
+    new task. Fix: a per-user counter, taken in the insert's transaction."""
+    seen: list[int] = []
+
+    async def add_then_delete(n: int) -> None:
+        task = await rows.add_task("ann", f"t{n}")
+        seen.append(task["id"])
+        if n % 2:
+            await rows.delete_task("ann", task["id"])
+
+    for _ in range(3):  # rounds, so deletes of the highest number happen between adds
+        await asyncio.gather(*(add_then_delete(n) for n in range(12)))
+    other = await asyncio.gather(*(rows.add_task("bob", f"b{n}") for n in range(5)))
+    assert sorted(seen) == list(range(1, 37))  # 36 adds, 36 distinct numbers, none reused
+    assert sorted(t["id"] for t in other) == [1, 2, 3, 4, 5]

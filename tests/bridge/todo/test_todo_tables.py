@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import MetaData, create_engine, insert
+from sqlalchemy import MetaData, create_engine, insert, text
 
 from bridge.app import schemas_of
 from bridge.todo.tables import TaskRow, TodoBase
@@ -72,3 +73,22 @@ async def test_a_database_from_before_issue_11_keeps_its_tasks_and_numbers(
     finally:
         await engine.dispose()
     assert await asyncio.to_thread(_diff, db_url) == []
+
+
+async def test_task_counters_start_after_each_users_highest_number(db_url: str) -> None:
+    await asyncio.to_thread(upgrade, db_url)
+    await asyncio.to_thread(command.upgrade, TODO[0].config(db_url), "t001")  # tasks, no counters
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO tasks (user_id, number, title, completed, created_at, updated_at)"
+                    " VALUES ('ann', 7, 'old', false, '2026-01-01', '2026-01-01')"
+                )
+            )
+        await asyncio.to_thread(upgrade, db_url, "head", TODO)
+        assert (await TaskStore(engine).add_task("ann", "new"))["id"] == 8
+        assert (await TaskStore(engine).add_task("bob", "first"))["id"] == 1
+    finally:
+        await engine.dispose()
