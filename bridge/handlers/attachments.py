@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -25,10 +26,15 @@ from ..context import RequestContext, Services
 from ..errors import BadRequest, Conflict, NotFoundError, PayloadTooLarge
 from ..ids import new_id
 from ..limits import read_body
+from ..mediatypes import RASTER_TYPES, InvalidMediaType, parse_media_type, sniff_raster
 from .common import EMPTY_OBJECT, json_response
 
 UPLOAD_PATH = "/attachments/{attachment_id}/upload"
 CONTENT_PATH = "/attachments/{attachment_id}/content"
+
+# Attachment bytes are the client's: whatever they are, they never run as a page of this origin
+# (issue 15: an SVG preview with a <script> read the console's token).
+CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 
 
 async def create_attachment(ctx: RequestContext, req: AttachmentsCreateReq) -> Response:
@@ -57,6 +63,7 @@ async def direct_upload(ctx: RequestContext) -> Response:
         mime_type=_mime(upload.content_type, upload.filename),
     )
     attachment = _new_attachment(ctx, params, two_phase=False)
+    _check_bytes(attachment.mime_type, content)
     await ctx.store.add_attachment(
         ctx.user_id, attachment, size=len(content), storage=ctx.services.files.storage
     )
@@ -81,6 +88,7 @@ async def receive_upload(services: Services, request: Request) -> Response:
         content = (await _read_upload(request, limit)).content
     if len(content) > limit:
         raise PayloadTooLarge(_too_large(len(content), limit), code="upload_too_large")
+    _check_bytes(stored.attachment.mime_type, content)
     await services.files.write(user_id, attachment_id, content)
     answer = stored.attachment.model_copy(update={"upload_descriptor": None})
     await services.store.save_attachment(user_id, answer)
@@ -95,10 +103,24 @@ async def send_content(services: Services, request: Request) -> Response:
     content = await services.files.read(user_id, attachment_id)
     if content is None:
         raise NotFoundError(f"attachment {attachment_id!r} has no content yet")
+    attachment = stored.attachment
+    try:
+        media_type = str(parse_media_type(attachment.mime_type))
+    except InvalidMediaType:  # a row stored before types were checked
+        media_type = "application/octet-stream"
+    # Inline only for a raster image whose bytes are what it says (rows from before the upload
+    # check included); anything else is a download.
+    inline = media_type in RASTER_TYPES and sniff_raster(content) == media_type
+    disposition = "inline" if inline else "attachment"
     return Response(
         content,
-        media_type=stored.attachment.mime_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        media_type=media_type if inline else "application/octet-stream",
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name)}",
+        },
     )
 
 
@@ -111,6 +133,10 @@ def _new_attachment(
     name = params.name.strip()
     if not name:
         raise BadRequest("attachment name is empty", code="invalid_params")
+    try:
+        mime_type = str(parse_media_type(params.mime_type))
+    except InvalidMediaType as exc:
+        raise BadRequest(f"mime_type: {exc}", code="invalid_params") from None
     attachment_id = new_id("atc")
     files = ctx.services.files
     base = ctx.base_url() + ctx.settings.path
@@ -121,18 +147,24 @@ def _new_attachment(
             url=f"{base}{UPLOAD_PATH.format(attachment_id=attachment_id)}?token={token}",
             method="POST",
         )
-    if params.mime_type.startswith("image/"):
+    if mime_type.startswith("image/"):
         token = files.sign(ctx.user_id, attachment_id, "content")
         return ImageAttachment(
             id=attachment_id,
             name=name,
-            mime_type=params.mime_type,
+            mime_type=mime_type,
             upload_descriptor=descriptor,
             preview_url=f"{base}{CONTENT_PATH.format(attachment_id=attachment_id)}?token={token}",
         )
     return FileAttachment(
-        id=attachment_id, name=name, mime_type=params.mime_type, upload_descriptor=descriptor
+        id=attachment_id, name=name, mime_type=mime_type, upload_descriptor=descriptor
     )
+
+
+def _check_bytes(mime_type: str, content: bytes) -> None:
+    """Refuse a raster image whose bytes are not that image (HTML declared `image/png`...)."""
+    if mime_type in RASTER_TYPES and sniff_raster(content) != mime_type:
+        raise BadRequest(f"the uploaded bytes are not a {mime_type} image", code="content_mismatch")
 
 
 @dataclass(frozen=True)

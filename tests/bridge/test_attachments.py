@@ -208,7 +208,11 @@ async def test_multipart_uploads_close_their_temporary_files(
         )
         created = (
             await post(
-                proto_client, "attachments.create", name="b.bin", size=len(big), mime_type="x/y"
+                proto_client,
+                "attachments.create",
+                name="b.bin",
+                size=len(big),
+                mime_type="application/x-y",
             )
         ).json()
         two_phase = await proto_client.post(
