@@ -21,6 +21,7 @@ from .attachments import AttachmentFiles, load_secret
 from .auth import (
     Authenticator,
     AuthSettings,
+    LocalAuthenticator,
     make_authenticator,
     session_endpoint,
     session_refresh_endpoint,
@@ -28,6 +29,7 @@ from .auth import (
 from .console import console_routes
 from .context import Services
 from .mcp import MCP_PATH, MCPEndpoint
+from .origins import OriginGuard, configured_hosts, mcp_security
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
@@ -112,7 +114,13 @@ def create_app(
         limiter=limiter if limiter is not None else default_limiter(),
     )
 
-    mcp = MCPEndpoint(services)
+    # Without auth, any page or DNS name could act as the local user (issue 15): refuse foreign
+    # Hosts and Origins. With auth, MCP checks hosts only when the public ones are configured.
+    no_auth = isinstance(authenticator, LocalAuthenticator)
+    mcp = MCPEndpoint(
+        services,
+        mcp_security(settings, enabled=no_auth or bool(configured_hosts(settings))),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -139,6 +147,15 @@ def create_app(
                 max_age=600,
             )
         )
+    # Inside CORS, so a stranger's preflight still gets CORS's own answer.
+    if no_auth:
+        middleware.append(
+            Middleware(
+                OriginGuard,
+                hosts=configured_hosts(settings),
+                origins=frozenset(settings.cors_origins),
+            )
+        )
     app = Starlette(
         routes=[
             *routes(settings.path),
@@ -159,4 +176,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.mcp_endpoint = mcp
     return app

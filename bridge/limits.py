@@ -9,7 +9,8 @@ from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 
-from bridge.errors import BadRequest, PayloadTooLarge, RateLimited
+from bridge.errors import BadRequest, PayloadTooLarge, RateLimited, UnsupportedMediaType
+from bridge.mediatypes import InvalidMediaType, parse_media_type
 
 
 class RateLimiter:
@@ -91,3 +92,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def require_json(request: Request) -> None:
+    """UnsupportedMediaType unless the request says its body is JSON.
+
+    A page on another origin can send a form (`text/plain`, urlencoded) or a typeless body
+    without a CORS preflight, but never `application/json`: requiring it stops cross-site
+    requests to a bridge that has no auth (issue 15, CSRF).
+    """
+    declared = request.headers.get("content-type")
+    try:
+        essence = parse_media_type(declared).essence if declared else None
+    except InvalidMediaType:
+        essence = None
+    if essence != "application/json" and not (essence or "").endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send the body as JSON with Content-Type: application/json (got {declared!r})"
+        )
+
+
+async def read_json_body(request: Request, limit: int) -> bytes:
+    """`read_body` of a request that must declare a JSON body (see `require_json`)."""
+    require_json(request)
+    return await read_body(request, limit)

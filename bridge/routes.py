@@ -22,7 +22,7 @@ from .context import RequestContext, Services
 from .decode import decode_request
 from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
-from .limits import read_body
+from .limits import read_json_body
 from .logs import RequestLog
 from .router import ROUTES
 from .tasks_api import task_routes
@@ -92,7 +92,7 @@ async def chatkit(services: Services, request: Request) -> Response:
     """The one ChatKit endpoint: read, authenticate, decode, dispatch."""
     # Authenticate first, so an anonymous client cannot make the bridge buffer a body.
     ctx = await _context(services, request)
-    req = decode_request(await read_body(request, services.settings.max_body_bytes))
+    req = decode_request(await read_json_body(request, services.settings.max_body_bytes))
     ctx.log.op = req.type
     thread_id = getattr(req.params, "thread_id", None)
     if isinstance(thread_id, str):

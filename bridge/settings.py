@@ -109,8 +109,9 @@ class Settings:
     history_items: int = 60
     # Agent: extra MCP servers, connected once at start-up
     mcp_servers: tuple[MCPServerConfig, ...] = ()
-    # Auth and browsers (see bridge/auth.py)
+    # Auth and browsers (see bridge/auth.py and bridge/origins.py)
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -141,6 +142,7 @@ class Settings:
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
             "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
             "cors_origins": _list("CORS_ORIGINS"),
+            "allowed_hosts": _list("BRIDGE_ALLOWED_HOSTS"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

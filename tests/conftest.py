@@ -129,6 +129,8 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
         parts.setdefault("limiter", RateLimiter(0))  # tests opt in to rate limits
         kwargs.setdefault("database_url", db_url)
         kwargs.setdefault("data_dir", tmp_path / "data")
+        # The in-process clients' host name; without auth the bridge answers only hosts it knows.
+        kwargs.setdefault("allowed_hosts", ("bridge.test", "t"))
         settings = Settings.from_env(**kwargs)
         app = create_app(settings, **parts)
         running = RunningLifespan(app)
