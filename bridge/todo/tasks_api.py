@@ -15,9 +15,9 @@ from starlette.routing import Route
 
 from db import TaskNotFound
 
-from .context import Services
-from .errors import BadRequest
-from .limits import read_json_body
+from ..context import Services
+from ..errors import BadRequest
+from ..limits import read_json_body
 from .tasks import TaskInvalid, TaskService
 
 # Text a task may hold: no NUL (PostgreSQL refuses it; SQLite would keep it) and, through the
