@@ -24,10 +24,20 @@ async def list_items(ctx: RequestContext, req: ItemsListReq) -> Response:
     return json_response(page.to_json())
 
 
+# A response is a handful of items; the cap keeps one statement under PostgreSQL's 65,535
+# parameters (issue 15: 70,000 ids were a 503 the widget retried).
+MAX_FEEDBACK_ITEMS = 1000
+
+
 async def add_feedback(ctx: RequestContext, req: ItemsFeedbackReq) -> Response:
     """Store a thumbs up or down on items of the thread."""
     params = req.params
     if not params.item_ids:
         raise BadRequest("item_ids must name at least one item", code="invalid_params")
+    if len(params.item_ids) > MAX_FEEDBACK_ITEMS:
+        raise BadRequest(
+            f"item_ids names {len(params.item_ids)} items; the limit is {MAX_FEEDBACK_ITEMS}",
+            code="invalid_params",
+        )
     await ctx.store.add_feedback(ctx.user_id, params.thread_id, params.item_ids, params.kind)
     return json_response(EMPTY_OBJECT)
