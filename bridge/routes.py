@@ -80,11 +80,9 @@ def _guarded(
 
 
 async def _context(services: Services, request: Request) -> RequestContext:
-    principal = await services.authenticator.authenticate(request)
+    principal = await services.gate.admit(request)
     record: RequestLog = request.state.log
     record.user = principal.user_id
-    if services.limiter is not None:
-        services.limiter.check(principal.user_id)
     return RequestContext(principal.user_id, services, request, record)
 
 

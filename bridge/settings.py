@@ -112,6 +112,8 @@ class Settings:
     # Auth and browsers (see bridge/auth.py and bridge/origins.py)
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    # Shared state (rate limits, retired session tokens): Redis, else the database
+    redis_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -143,6 +145,7 @@ class Settings:
             "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
             "cors_origins": _list("CORS_ORIGINS"),
             "allowed_hosts": _list("BRIDGE_ALLOWED_HOSTS"),
+            "redis_url": _str("REDIS_URL"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -22,6 +22,7 @@ from schemas import (
     encode,
 )
 
+from ..auth import Principal
 from ..context import RequestContext, Services
 from ..errors import BadRequest, Conflict, NotFoundError, PayloadTooLarge
 from ..ids import new_id
@@ -74,7 +75,7 @@ async def direct_upload(ctx: RequestContext) -> Response:
 async def receive_upload(services: Services, request: Request) -> Response:
     """The two-phase upload URL: multipart POST (field `file`) or a raw PUT body."""
     attachment_id = request.path_params["attachment_id"]
-    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "upload")
+    user_id = await _signed_url_user(services, request, "upload")
     stored = await services.store.load_attachment(user_id, attachment_id)
     if stored.uploaded:
         # An upload URL is good for one upload: it never rewrites bytes a message may show.
@@ -98,7 +99,7 @@ async def receive_upload(services: Services, request: Request) -> Response:
 async def send_content(services: Services, request: Request) -> Response:
     """An attachment's bytes, for its owner's signed URL (image previews in the widget)."""
     attachment_id = request.path_params["attachment_id"]
-    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "content")
+    user_id = await _signed_url_user(services, request, "content")
     stored = await services.store.load_attachment(user_id, attachment_id)
     content = await services.files.read(user_id, attachment_id)
     if content is None:
@@ -122,6 +123,18 @@ async def send_content(services: Services, request: Request) -> Response:
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name)}",
         },
     )
+
+
+async def _signed_url_user(services: Services, request: Request, purpose: str) -> str:
+    """The owner a signed upload or preview URL names, through the gate (rate limits)."""
+
+    async def check(request: Request) -> Principal:
+        token = request.query_params.get("token", "")
+        attachment_id = request.path_params["attachment_id"]
+        return Principal(services.files.verify(token, attachment_id, purpose))
+
+    principal = await services.gate.admit(request, check, files=True)
+    return principal.user_id
 
 
 def _new_attachment(

@@ -130,9 +130,7 @@ class MCPEndpoint:
 
         request = Request(scope, receive)
         try:
-            principal = await self.services.authenticator.authenticate(request)
-            if self.services.limiter is not None:
-                self.services.limiter.check(principal.user_id)
+            principal = await self.services.gate.admit(request)
         except BridgeError as exc:
             await error_response(exc)(scope, receive, send)
             return

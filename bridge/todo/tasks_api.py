@@ -50,9 +50,7 @@ Body = TypeVar("Body", bound=BaseModel)
 
 
 async def _service(services: Services, request: Request) -> TaskService:
-    principal = await services.authenticator.authenticate(request)
-    if services.limiter is not None:
-        services.limiter.check(principal.user_id)
+    principal = await services.gate.admit(request)
     return TaskService(services.store, principal.user_id)
 
 
