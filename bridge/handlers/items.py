@@ -21,7 +21,7 @@ async def list_items(ctx: RequestContext, req: ItemsListReq) -> Response:
         order=params.order,
         after=params.after,
     )
-    return json_response(page.to_json())
+    return json_response(ctx.services.files.resign_previews(page.to_json(), ctx.user_id))
 
 
 # A response is a handful of items; the cap keeps one statement under PostgreSQL's 65,535
