@@ -101,6 +101,8 @@ class Settings:
     max_message_chars: int = 20_000
     attachment_storage: str = "disk"
     max_attachment_text_bytes: int = 100_000
+    max_pending_attachments: int = 50
+    attachment_quota_bytes: int = 1_000_000_000
     secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
@@ -137,6 +139,8 @@ class Settings:
             "max_message_chars": _int("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
             "attachment_storage": _str("BRIDGE_ATTACHMENT_STORAGE", "disk"),
             "max_attachment_text_bytes": _int("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
+            "max_pending_attachments": _int("BRIDGE_MAX_PENDING_ATTACHMENTS", 50),
+            "attachment_quota_bytes": _int("BRIDGE_ATTACHMENT_QUOTA_BYTES", 1_000_000_000),
             "secret_key": _str("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
             "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),

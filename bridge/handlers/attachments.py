@@ -22,6 +22,7 @@ from schemas import (
     encode,
 )
 
+from ..attachment_quota import check_quota
 from ..auth import Principal
 from ..context import RequestContext, Services
 from ..errors import BadRequest, Conflict, NotFoundError, PayloadTooLarge
@@ -33,6 +34,8 @@ from .common import EMPTY_OBJECT, json_response
 UPLOAD_PATH = "/attachments/{attachment_id}/upload"
 CONTENT_PATH = "/attachments/{attachment_id}/content"
 
+# File systems cap names at 255 bytes; a longer name is not a file's (issue 15: 1 MB names).
+MAX_NAME_CHARS = 255
 # Attachment bytes are the client's: whatever they are, they never run as a page of this origin
 # (issue 15: an SVG preview with a <script> read the console's token).
 CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
@@ -41,6 +44,7 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
 async def create_attachment(ctx: RequestContext, req: AttachmentsCreateReq) -> Response:
     """Register an attachment and answer it with an absolute upload URL on this bridge."""
     attachment = _new_attachment(ctx, req.params, two_phase=True)
+    await check_quota(ctx.store, ctx.settings, ctx.user_id, req.params.size)
     await ctx.store.add_attachment(
         ctx.user_id, attachment, size=req.params.size, storage=ctx.services.files.storage
     )
@@ -65,6 +69,7 @@ async def direct_upload(ctx: RequestContext) -> Response:
     )
     attachment = _new_attachment(ctx, params, two_phase=False)
     _check_bytes(attachment.mime_type, content)
+    await check_quota(ctx.store, ctx.settings, ctx.user_id, len(content))
     await ctx.store.add_attachment(
         ctx.user_id, attachment, size=len(content), storage=ctx.services.files.storage
     )
@@ -146,6 +151,10 @@ def _new_attachment(
     name = params.name.strip()
     if not name:
         raise BadRequest("attachment name is empty", code="invalid_params")
+    if len(name) > MAX_NAME_CHARS:
+        raise BadRequest(
+            f"attachment name is longer than {MAX_NAME_CHARS} characters", code="invalid_params"
+        )
     try:
         mime_type = str(parse_media_type(params.mime_type))
     except InvalidMediaType as exc:
