@@ -79,6 +79,20 @@ def _guarded(
     return guarded
 
 
+def _sandboxed(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Every answer of an attachment URL, errors included, can never run script (issue 15)."""
+
+    async def sandboxed(request: Request) -> Response:
+        response = await endpoint(request)
+        response.headers.setdefault("content-security-policy", attachments.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        return response
+
+    return sandboxed
+
+
 async def _context(services: Services, request: Request) -> RequestContext:
     principal = await services.gate.admit(request)
     record: RequestLog = request.state.log
@@ -122,10 +136,14 @@ def routes(path: str) -> list[Route]:
         Route(f"{path}/attachments", _guarded(direct_upload), methods=["POST"]),
         Route(
             path + attachments.UPLOAD_PATH,
-            _guarded(attachments.receive_upload),
+            _sandboxed(_guarded(attachments.receive_upload)),
             methods=["POST", "PUT"],
         ),
-        Route(path + attachments.CONTENT_PATH, _guarded(attachments.send_content), methods=["GET"]),
+        Route(
+            path + attachments.CONTENT_PATH,
+            _sandboxed(_guarded(attachments.send_content)),
+            methods=["GET"],
+        ),
         Route("/healthz", _guarded(healthz), methods=["GET"]),
         *task_routes(_guarded),
     ]

@@ -116,3 +116,16 @@ async def test_stored_xss_direct_upload_with_a_malformed_type_is_refused(
         "/chatkit/attachments", files={"file": ("x.png", PNG, content_type)}
     )
     assert response.status_code == 400, response.text
+
+
+async def test_stored_xss_every_attachment_url_answer_is_sandboxed(
+    proto_client: httpx.AsyncClient,
+) -> None:
+    body = (await _create(proto_client, "image/png", len(PNG))).json()
+    base = body["preview_url"].split("?")[0]
+    for response in (
+        await proto_client.get(base, params={"token": "forged"}),  # 401
+        await proto_client.get(body["preview_url"]),  # 404: no bytes yet
+        await proto_client.put(body["upload_descriptor"]["url"], content=PNG),  # 200 JSON
+    ):
+        _assert_cannot_run_script(response)
