@@ -19,18 +19,9 @@ from starlette.applications import Starlette
 
 from bridge.auth import LocalAuthenticator
 
+from .support import MCP_HEADERS, MCP_INIT
+
 JSON = {"content-type": "application/json", "chatkit-frame-instance-id": "f"}
-MCP_INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-MCP_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
 
 
 async def _local_app(make_app: Any, **settings: Any) -> Starlette:

@@ -28,10 +28,10 @@ from db import make_engine
 
 from ..conftest import require_redis
 from ..wire import user_input
+from .support import MCP_HEADERS, MCP_INIT
 
 SECRET = "r" * 40
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-MCP_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
 
 
 def token(user: str) -> str:
@@ -210,26 +210,16 @@ async def test_rate_limits_api_tasks_and_mcp_share_the_users_budget(
     limited: httpx.AsyncClient,
 ) -> None:
     ann = as_user("ann")
-    init = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {
-            "protocolVersion": "2025-06-18",
-            "capabilities": {},
-            "clientInfo": {"name": "t", "version": "1"},
-        },
-    }
     statuses = [
         (await limited.get("/api/tasks", headers=ann)).status_code,
-        (await limited.post("/mcp", json=init, headers={**ann, **MCP_HEADERS})).status_code,
+        (await limited.post("/mcp", json=MCP_INIT, headers={**ann, **MCP_HEADERS})).status_code,
         (await limited.post("/api/tasks", json={"title": "x"}, headers=ann)).status_code,
         (await limited.post("/chatkit/session", headers=ann)).status_code,
         (
             await limited.post("/chatkit", json={"type": "threads.list", "params": {}}, headers=ann)
         ).status_code,
         (await limited.get("/api/tasks", headers=ann)).status_code,
-        (await limited.post("/mcp", json=init, headers={**ann, **MCP_HEADERS})).status_code,
+        (await limited.post("/mcp", json=MCP_INIT, headers={**ann, **MCP_HEADERS})).status_code,
     ]
     assert statuses == [200, 200, 201, 200, 200, 429, 429], statuses
 
