@@ -88,3 +88,22 @@ async def test_attachment_token_is_resigned_when_items_are_read(
         assert _token(url) != _token(body["preview_url"])
         shown = await proto_client.get(url)
         assert shown.status_code == 200 and shown.content == PNG
+
+
+async def test_attachment_token_in_a_new_message_is_fresh(
+    proto_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = proto_client._transport.app.state.services.files  # type: ignore[attr-defined]
+    monkeypatch.setattr(files, "clock", lambda: time.time() - 2 * 86400)  # created long ago
+    body = await _image(proto_client)
+    monkeypatch.undo()
+    events = await stream(
+        proto_client, "threads.create", input=user_input("see", attachments=[body["id"]])
+    )
+    (message,) = [
+        e["item"]
+        for e in events
+        if e["type"] == "thread.item.done" and e["item"]["type"] == "user_message"
+    ]
+    shown = await proto_client.get(message["attachments"][0]["preview_url"])
+    assert shown.status_code == 200 and shown.content == PNG
