@@ -9,10 +9,8 @@ past BRIDGE_HEADER_TIMEOUT_SECONDS), tested here on a real `chatkit-bridge serve
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ..live import free_port
+from ..live import bridge_process
 
 pytestmark = pytest.mark.slow
 
@@ -38,35 +36,12 @@ def _rss_kb(pid: int) -> int:
 def server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], int]]:
     if not Path("/proc/self/status").exists():
         pytest.skip("RSS is read from /proc (Linux)")
-    port = free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("AUTH_", "BRIDGE_", "DATABASE"))
-    }
-    env.update(
+    with bridge_process(
         BRIDGE_DATA_DIR=str(tmp_path / "data"),
         BRIDGE_OFFLINE="1",
         BRIDGE_HEADER_TIMEOUT_SECONDS="2",
-    )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
-        yield process, port
-    finally:
-        process.terminate()
-        process.wait(timeout=15)
+    ) as (process, base):
+        yield process, int(base.rsplit(":", 1)[1])
 
 
 def _closed(sock: socket.socket) -> bool:
