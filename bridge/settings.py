@@ -111,7 +111,7 @@ class Settings:
     history_items: int = 60
     # Agent: extra MCP servers, connected once at start-up
     mcp_servers: tuple[MCPServerConfig, ...] = ()
-    # Auth and browsers (see bridge/auth.py and bridge/origins.py)
+    # Auth and browsers (see bridge/auth/ and bridge/origins.py)
     cors_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     # Shared state (rate limits, retired session tokens): Redis, else the database
