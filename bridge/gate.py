@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 
 from .auth import Principal, check_not_retired
-from .errors import Unauthorized
+from .errors import Unauthorized, Unavailable
 from .shared_store import MemoryStore, SharedStore
 
 Check = Callable[[Request], Awaitable[Principal]]
@@ -44,16 +46,24 @@ class Gate:
         counts the request in the user's attachment-URL budget instead of the main one.
         """
         try:
-            principal = await (check or self.authenticator.authenticate)(request)
-            # A session token a refresh replaced is refused on every route, by every worker.
-            await check_not_retired(principal, self.shared)
-        except Unauthorized:
+            try:
+                principal = await (check or self.authenticator.authenticate)(request)
+                # A session token a refresh replaced is refused on every route, by every worker.
+                await check_not_retired(principal, self.shared)
+            except Unauthorized:
+                if self.limiter is not None:
+                    await self.limiter.check_address(client_address(request))
+                raise
             if self.limiter is not None:
-                await self.limiter.check_address(client_address(request))
-            raise
-        if self.limiter is not None:
-            if files:
-                await self.limiter.check_files(principal.user_id)
-            else:
-                await self.limiter.check(principal.user_id)
+                if files:
+                    await self.limiter.check_files(principal.user_id)
+                else:
+                    await self.limiter.check(principal.user_id)
+        except (DBAPIError, RedisError, OSError) as exc:
+            # Fail closed: without its store the gate cannot tell a flood from a user.
+            raise Unavailable(
+                f"the rate limiter's store is not answering ({type(exc).__name__}); "
+                "try again shortly",
+                code="limiter_unavailable",
+            ) from exc
         return principal

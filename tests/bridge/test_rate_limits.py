@@ -277,3 +277,32 @@ async def test_rate_limits_the_app_limits_through_its_database_by_default(
             3,
         )
     assert statuses == [200, 200, 429]
+
+
+class _DownStore(MemoryStore):
+    """A store whose server went away after start-up."""
+
+    async def take(self, key: str, per_minute: int, now: float) -> float:
+        raise ConnectionRefusedError("connection refused")
+
+
+async def test_rate_limits_a_down_store_is_a_503_on_every_entry_point(
+    make_app: Callable[..., Any],
+) -> None:
+    auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
+    app = await make_app(
+        authenticator=JWTAuthenticator(auth),
+        auth_settings=auth,
+        limiter=RateLimiter(5, store=_DownStore()),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        for response in (
+            await http.post("/chatkit/session", headers=as_user("ann")),
+            await http.post(
+                "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
+            ),
+            await http.get("/api/tasks", headers=as_user("ann")),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["code"] == "limiter_unavailable"
