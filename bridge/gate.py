@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 
 from .auth import Principal, check_not_retired
-from .errors import Unauthorized, Unavailable
+from .errors import BridgeError, Unauthorized, Unavailable
 from .shared_store import MemoryStore, SharedStore
 
 Check = Callable[[Request], Awaitable[Principal]]
@@ -59,7 +59,9 @@ class Gate:
                     await self.limiter.check_files(principal.user_id)
                 else:
                     await self.limiter.check(principal.user_id)
-        except (DBAPIError, RedisError, OSError) as exc:
+        except BridgeError:
+            raise  # Unauthorized is a PermissionError, an OSError: never a store failure
+        except (DBAPIError, RedisError, ConnectionError, TimeoutError) as exc:
             # Fail closed: without its store the gate cannot tell a flood from a user.
             raise Unavailable(
                 f"the rate limiter's store is not answering ({type(exc).__name__}); "

@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,7 +27,7 @@ from bridge.limits import RateLimiter
 from bridge.shared_store import MemoryStore, RedisStore, SharedStore, SQLStore
 from db import make_engine
 
-from ..conftest import require_redis
+from ..conftest import _pg_schema_url, require_postgres, require_redis
 from ..wire import user_input
 from .support import MCP_HEADERS, MCP_INIT
 
@@ -50,25 +51,34 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["memory", "database", pytest.param("redis", marks=pytest.mark.slow)])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        "redis",
+    ]
+)
 async def store_factory(
-    request: pytest.FixtureRequest, db_url: str
+    request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[Callable[[], Any]]:
     """`await store_factory()`: a started store; two calls share state (two workers)."""
     made: list[SharedStore] = []
     engines: list[Any] = []
     prefix = f"test-{secrets.token_hex(6)}:"
     memory = MemoryStore()
+    db_url, drop = f"sqlite:///{tmp_path}/shared.db", None
     if request.param == "redis":
         url = require_redis()
-    elif request.param == "memory" and "postgres" in db_url:
-        pytest.skip("the memory store does not use the database")
+    elif request.param == "postgres":
+        require_postgres()
+        db_url, drop = await _pg_schema_url()
 
     async def factory() -> SharedStore:
         store: SharedStore
         if request.param == "memory":
             store = memory
-        elif request.param == "database":
+        elif request.param in ("sqlite", "postgres"):
             engine = make_engine(db_url)
             engines.append(engine)
             store = SQLStore(engine)
@@ -83,6 +93,8 @@ async def store_factory(
         await store.close()
     for engine in engines:
         await engine.dispose()
+    if drop is not None:
+        await drop()
 
 
 async def test_rate_limits_burst_refill_and_retry_after_in_every_store(
