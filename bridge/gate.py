@@ -46,19 +46,7 @@ class Gate:
         counts the request in the user's attachment-URL budget instead of the main one.
         """
         try:
-            try:
-                principal = await (check or self.authenticator.authenticate)(request)
-                # A session token a refresh replaced is refused on every route, by every worker.
-                await check_not_retired(principal, self.shared)
-            except Unauthorized:
-                if self.limiter is not None:
-                    await self.limiter.check_address(client_address(request))
-                raise
-            if self.limiter is not None:
-                if files:
-                    await self.limiter.check_files(principal.user_id)
-                else:
-                    await self.limiter.check(principal.user_id)
+            return await self._admit(request, check, files)
         except BridgeError:
             raise  # Unauthorized is a PermissionError, an OSError: never a store failure
         except (DBAPIError, RedisError, ConnectionError, TimeoutError) as exc:
@@ -68,4 +56,19 @@ class Gate:
                 "try again shortly",
                 code="limiter_unavailable",
             ) from exc
+
+    async def _admit(self, request: Request, check: Check | None, files: bool) -> Principal:
+        try:
+            principal = await (check or self.authenticator.authenticate)(request)
+            # A session token a refresh replaced is refused on every route, by every worker.
+            await check_not_retired(principal, self.shared)
+        except Unauthorized:
+            if self.limiter is not None:
+                await self.limiter.check_address(client_address(request))
+            raise
+        if self.limiter is not None:
+            if files:
+                await self.limiter.check_files(principal.user_id)
+            else:
+                await self.limiter.check(principal.user_id)
         return principal
