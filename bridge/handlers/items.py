@@ -30,10 +30,11 @@ MAX_FEEDBACK_ITEMS = 1000
 
 
 async def add_feedback(ctx: RequestContext, req: ItemsFeedbackReq) -> Response:
-    """Store a thumbs up or down on items of the thread."""
+    """Store a thumbs up or down on items of the thread; no items is a no-op (`{}`)."""
     params = req.params
     if not params.item_ids:
-        raise BadRequest("item_ids must name at least one item", code="invalid_params")
+        await ctx.store.load_thread(ctx.user_id, params.thread_id)  # still 404 if not theirs
+        return json_response(EMPTY_OBJECT)
     if len(params.item_ids) > MAX_FEEDBACK_ITEMS:
         raise BadRequest(
             f"item_ids names {len(params.item_ids)} items; the limit is {MAX_FEEDBACK_ITEMS}",
