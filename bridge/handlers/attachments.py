@@ -169,7 +169,9 @@ def _new_attachment(
             url=f"{base}{UPLOAD_PATH.format(attachment_id=attachment_id)}?token={token}",
             method="POST",
         )
-    if mime_type.startswith("image/"):
+    # Only images a browser shows from an <img> get a preview; an SVG, HEIC or TIFF is a file
+    # (its content URL is a download, which no preview could render).
+    if mime_type in RASTER_TYPES:
         token = files.sign(ctx.user_id, attachment_id, "content")
         return ImageAttachment(
             id=attachment_id,

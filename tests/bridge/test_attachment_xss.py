@@ -37,12 +37,17 @@ async def test_stored_xss_svg_preview_is_a_sandboxed_download(
     created = await _create(proto_client, "image/svg+xml", len(SVG))
     assert created.status_code == 200, created.text
     body = created.json()
+    # Not a raster image: a file, with no preview URL for the widget to render.
+    assert body["type"] == "file" and "preview_url" not in body
     uploaded = await proto_client.put(body["upload_descriptor"]["url"], content=SVG)
     assert uploaded.status_code == 200, uploaded.text
-    shown = await proto_client.get(body["preview_url"])
+    services: Any = proto_client._transport.app.state.services  # type: ignore[attr-defined]
+    token = services.files.sign("ann", body["id"], "content")
+    shown = await proto_client.get(f"/chatkit/attachments/{body['id']}/content?token={token}")
     assert shown.status_code == 200
     _assert_cannot_run_script(shown)
     assert shown.headers["content-disposition"].startswith("attachment")
+    assert shown.headers["content-type"] == "application/octet-stream"
 
 
 async def test_stored_xss_png_is_inline_and_sandboxed(proto_client: httpx.AsyncClient) -> None:
