@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import random
+import time
 from typing import Protocol
 
 from sqlalchemy import text
@@ -108,6 +109,8 @@ class SQLStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        if self.dialect not in _TABLES:
+            raise ValueError(f"no shared store for {self.dialect}")
         # Each statement is atomic on its own. On PostgreSQL a small autocommit pool without
         # pre-ping makes one a single round trip (the app's engine would add a pre-ping, BEGIN
         # and COMMIT: 1.3 ms a request on loopback, several times a network latency on Neon);
@@ -121,8 +124,6 @@ class SQLStore:
                 pool_size=2,
                 max_overflow=8,
             )
-        if self.dialect not in _TABLES:
-            raise ValueError(f"no shared store for {self.dialect}")
         greatest = "GREATEST" if self.dialect == "postgresql" else "MAX"
         # Allowed: the row is written and returned. Refused: nothing is written or returned.
         self._take = text(
@@ -191,7 +192,8 @@ class SQLStore:
             ).first()
             if random.randrange(_SWEEP_ONE_IN) == 0:
                 await conn.execute(
-                    text("DELETE FROM bridge_retired_tokens WHERE until < :now"), {"now": until}
+                    text("DELETE FROM bridge_retired_tokens WHERE until < :now"),
+                    {"now": time.time()},
                 )
         return inserted is not None
 
@@ -245,19 +247,13 @@ class RedisStore:
 
     async def retire(self, jti: str, until: float) -> bool:
         """See SharedStore.retire."""
-        ttl = max(1, math.ceil(until - _now()))
+        ttl = max(1, math.ceil(until - time.time()))
         done = await self.client.set(f"{self.prefix}retired:{jti}", "1", ex=ttl, nx=True)
         return bool(done)
 
     async def is_retired(self, jti: str, now: float) -> bool:
         """See SharedStore.is_retired."""
         return bool(await self.client.exists(f"{self.prefix}retired:{jti}"))
-
-
-def _now() -> float:
-    import time
-
-    return time.time()
 
 
 def make_shared_store(engine: AsyncEngine, redis_url: str | None) -> SharedStore:

@@ -318,3 +318,18 @@ async def test_rate_limits_a_down_store_is_a_503_on_every_entry_point(
         ):
             assert response.status_code == 503, response.text
             assert response.json()["error"]["code"] == "limiter_unavailable"
+
+
+async def test_shared_store_retired_tokens_survive_the_sweep(
+    store_factory: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The occasional sweep forgets expired retirements only (it once compared with the new
+    token's expiry and forgot live ones)."""
+    store = await store_factory()
+    monkeypatch.setattr("bridge.shared_store.random.randrange", lambda n: 0)  # sweep every time
+    now = time.time()
+    assert await store.retire("jti-a", now + 100)
+    assert await store.retire("jti-b", now + 1000)
+    assert await store.is_retired("jti-a", now) and await store.is_retired("jti-b", now)
+    assert not await store.retire("jti-a", now + 100)  # once
+    assert not await store.is_retired("jti-c", now)
