@@ -134,3 +134,17 @@ async def test_stored_xss_every_attachment_url_answer_is_sandboxed(
         await proto_client.put(body["upload_descriptor"]["url"], content=PNG),  # 200 JSON
     ):
         _assert_cannot_run_script(response)
+
+
+async def test_stored_xss_parameters_do_not_skip_the_byte_check(
+    proto_client: httpx.AsyncClient,
+) -> None:
+    body = (await _create(proto_client, "image/png; x=y", len(HTML))).json()
+    assert body["type"] == "image"
+    uploaded = await proto_client.put(body["upload_descriptor"]["url"], content=HTML)
+    assert uploaded.status_code == 400 and uploaded.json()["error"]["code"] == "content_mismatch"
+    good = (await _create(proto_client, "IMAGE/PNG; x=y", len(PNG))).json()
+    assert (await proto_client.put(good["upload_descriptor"]["url"], content=PNG)).is_success
+    shown = await proto_client.get(good["preview_url"])
+    assert shown.headers["content-type"] == "image/png"
+    assert shown.headers["content-disposition"].startswith("inline")
