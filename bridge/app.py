@@ -33,11 +33,15 @@ from .auth import (
 from .console import console_routes
 from .context import Services
 from .env import Env
+from .gate import Gate
+from .limits import RateLimiter
 from .logs import configure as configure_logs
+from .origins import OriginGuard, configured_hosts
 from .plugin import App
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
+from .shared_store import MemoryStore, SharedStore, make_shared_store
 from .storage import Store
 
 log = logging.getLogger("bridge")
@@ -116,11 +120,9 @@ def responder_running(services: Services) -> AbstractAsyncContextManager[Any]:
     return started
 
 
-def default_limiter() -> Any:
-    """The per-user rate limiter the environment configures, or None."""
-    from .limits import RateLimiter
-
-    return RateLimiter.from_env()
+def default_limiter(shared: SharedStore) -> RateLimiter:
+    """The rate limiter the environment configures, counting in the app's shared store."""
+    return RateLimiter.from_env(store=shared)
 
 
 def create_app(
@@ -133,7 +135,7 @@ def create_app(
     actions: ActionRegistry | None = None,
     authenticator: Authenticator | None = None,
     auth_settings: AuthSettings | None = None,
-    limiter: Any = None,
+    limiter: RateLimiter | None = None,
 ) -> Starlette:
     """The bridge as an ASGI app; every part can be given instead of made from settings.
 
@@ -165,6 +167,14 @@ def create_app(
             **pool_options(settings.database_url, settings.pool_size, settings.pool_timeout),
         )
         store = SQLStore(engine)
+    # Rate limits and retired session tokens, seen by every worker (issue 15); a store of the
+    # caller's own without an engine counts in memory unless Redis is configured.
+    shared: SharedStore = (
+        MemoryStore()
+        if engine is None and not settings.redis_url
+        else make_shared_store(cast(AsyncEngine, engine), settings.redis_url)
+    )
+    limiter = limiter if limiter is not None else default_limiter(shared)
     services = Services(
         settings=settings,
         store=store,
@@ -177,7 +187,9 @@ def create_app(
             secret=load_secret(settings.data_dir, settings.secret_key),
         ),
         authenticator=authenticator,
-        limiter=limiter if limiter is not None else default_limiter(),
+        limiter=limiter,
+        shared=shared,
+        gate=Gate(authenticator, limiter, shared),
         app=app,
     )
     app_routes = list(app.routes(services)) if app is not None else []
@@ -207,10 +219,15 @@ def create_app(
                 await store.close()
                 where = engine.url.render_as_string(hide_password=True)
                 raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
+        stores = [shared] if limiter.store is shared else [shared, limiter.store]
         try:
+            for one in stores:
+                await one.start()
             async with app_lifespan(services), responder_running(services):
                 yield
         finally:
+            for one in stores:
+                await one.close()
             await store.close()
 
     middleware = []
@@ -224,18 +241,28 @@ def create_app(
                 max_age=600,
             )
         )
+    # Without auth, any page or DNS name could act as the local user (issue 15): refuse foreign
+    # Hosts and Origins (inside CORS, so a stranger's preflight still gets CORS's own answer).
+    if isinstance(authenticator, LocalAuthenticator):
+        middleware.append(
+            Middleware(
+                OriginGuard,
+                hosts=configured_hosts(settings),
+                origins=frozenset(settings.cors_origins),
+            )
+        )
     asgi = Starlette(
         routes=[
             *routes(settings.path),
             *app_routes,
             Route(
                 f"{settings.path}/session",
-                session_endpoint(authenticator, auth_settings),
+                session_endpoint(authenticator, auth_settings, services.gate),
                 methods=["POST"],
             ),
             Route(
                 f"{settings.path}/session/refresh",
-                session_refresh_endpoint(auth_settings),
+                session_refresh_endpoint(auth_settings, shared, services.gate),
                 methods=["POST"],
             ),
             *console_routes(settings),

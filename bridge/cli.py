@@ -349,6 +349,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from .app import APP_ENV, load_factory
     from .auth import INSECURE_NO_AUTH, AuthSettings, InsecureBind, check_bind
+    from .http_limits import GuardedHttpToolsProtocol, header_limits
     from .logs import configure as configure_logs
     from .settings import Settings
 
@@ -358,6 +359,7 @@ def _serve(args: argparse.Namespace) -> int:
         if args.app:
             load_factory(args.app)  # a typo fails here, not in every worker
             os.environ[APP_ENV] = args.app
+        header_limits()
     except (ValueError, InsecureBind) as exc:
         print(f"chatkit-bridge: {exc}", file=sys.stderr)
         return 2
@@ -382,6 +384,8 @@ def _serve(args: argparse.Namespace) -> int:
         # The bridge writes one structured line per request; uvicorn's would repeat it.
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Bounded header size and time (issue 15); uvicorn has no setting for httptools.
+        http=GuardedHttpToolsProtocol,
     )
     return 0
 

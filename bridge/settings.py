@@ -71,6 +71,8 @@ class Settings:
     max_message_chars: int = 20_000
     attachment_storage: str = "disk"
     max_attachment_text_bytes: int = 100_000
+    max_pending_attachments: int = 50
+    attachment_quota_bytes: int = 1_000_000_000
     secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
@@ -79,8 +81,11 @@ class Settings:
     history_items: int = 60
     # Agent: extra MCP servers, connected once at start-up
     mcp_servers: tuple[MCPServerConfig, ...] = ()
-    # Auth and browsers (see bridge/auth.py)
+    # Auth and browsers (see bridge/auth/ and bridge/origins.py)
     cors_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    # Shared state (rate limits, retired session tokens): Redis, else the database
+    redis_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -107,6 +112,8 @@ class Settings:
             "max_message_chars": env.whole("BRIDGE_MAX_MESSAGE_CHARS", 20_000),
             "attachment_storage": env.text("BRIDGE_ATTACHMENT_STORAGE", "disk"),
             "max_attachment_text_bytes": env.whole("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
+            "max_pending_attachments": env.whole("BRIDGE_MAX_PENDING_ATTACHMENTS", 50),
+            "attachment_quota_bytes": env.whole("BRIDGE_ATTACHMENT_QUOTA_BYTES", 1_000_000_000),
             "secret_key": env.text("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": env.number("BRIDGE_KEEPALIVE_SECONDS", 15.0),
             "lease_seconds": env.number("BRIDGE_LEASE_SECONDS", 15.0),
@@ -114,6 +121,8 @@ class Settings:
             "history_items": env.whole("BRIDGE_HISTORY_ITEMS", 60),
             "mcp_servers": _mcp_servers(env, "BRIDGE_MCP_SERVERS"),
             "cors_origins": env.items("CORS_ORIGINS"),
+            "allowed_hosts": env.items("BRIDGE_ALLOWED_HOSTS"),
+            "redis_url": env.text("REDIS_URL"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

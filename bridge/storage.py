@@ -162,6 +162,11 @@ class Store(Protocol):
     ) -> None:
         """Update an attachment's wire JSON and thread, and optionally its size, state, bytes."""
 
+    async def attachment_usage(self, user_id: str) -> tuple[int, int]:
+        """How many of the user's attachments are in no thread yet, and all their bytes (the
+        quota of `bridge/attachment_quota.py`)."""
+        ...
+
     async def load_attachment_content(self, user_id: str, attachment_id: str) -> bytes | None:
         """The bytes kept in the database (None when they are on disk)."""
         ...

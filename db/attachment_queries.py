@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from schemas import Attachment, encode
 
@@ -71,6 +71,16 @@ class AttachmentQueries(StoreBase):
             )
         if result.rowcount == 0:
             raise AttachmentNotFound(attachment.id)
+
+    async def attachment_usage(self, user_id: str) -> tuple[int, int]:
+        """How many of the user's attachments are in no thread yet, and all their bytes."""
+        query = select(
+            func.count().filter(attachments.c.thread_id.is_(None)),
+            func.coalesce(func.sum(attachments.c.size), 0),
+        ).where(attachments.c.user_id == user_id)
+        async with self.engine.connect() as conn:
+            pending, used = (await conn.execute(query)).one()
+        return int(pending), int(used)
 
     async def load_attachment_content(self, user_id: str, attachment_id: str) -> bytes | None:
         """The bytes of an attachment stored in the database."""

@@ -1,51 +1,99 @@
-"""`/api/tasks`: the todo list over REST for the app's own task page, with the bridge's auth."""
+"""`/api/tasks`: the todo list over REST for the app's own task page, with the bridge's auth.
+
+Bodies are validated by models before anything runs, so every client mistake is a 400 (issue
+15: eleven of them were 500s, e.g. `PATCH {"task_id": 5}` splatted into keyword arguments).
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ..context import Services
 from ..errors import BadRequest
-from ..limits import read_body
+from ..limits import read_json_body
 from ..routes import endpoint, require_user
-from .tasks import TaskService
+from .task_store import TaskNotFound
+from .tasks import TaskInvalid, TaskService
+
+# Text a task may hold: no NUL (PostgreSQL refuses it; SQLite would keep it) and, through the
+# JSON parser, no lone surrogate (no database can store one).
+Text = Annotated[StrictStr, Field(pattern=r"^[^\x00]*$")]
+# The tasks table's ids are 32-bit on PostgreSQL: a longer number names no task.
+MAX_TASK_ID = 2**31 - 1
+
+
+class TaskCreateBody(BaseModel):
+    """`POST /api/tasks`: unknown fields are ignored, as for every client body."""
+
+    title: Text
+    description: Text | None = None
+    due_date: Text | None = None
+
+
+class TaskUpdateBody(BaseModel):
+    """`PATCH /api/tasks/{id}`: only these fields; null leaves a field as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Text | None = None
+    description: Text | None = None
+    due_date: Text | None = None
+    completed: StrictBool | None = None
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def _services(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
 
 
 async def _service(request: Request) -> TaskService:
-    user_id = await require_user(request)
-    services: Services = request.app.state.services
-    return TaskService(services.store, user_id)
+    user_id = await require_user(request)  # the bridge's gate: its auth and rate limit
+    return TaskService(_services(request).store, user_id)
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    services: Services = request.app.state.services
-    body = await read_body(request, services.settings.max_body_bytes)
+async def _body(request: Request, model: type[Body]) -> Body:
+    raw = await read_json_body(request, _services(request).settings.max_body_bytes)
     try:
-        value = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("the body is not valid JSON", code="invalid_json") from None
-    if not isinstance(value, dict):
-        raise BadRequest("the body must be a JSON object", code="invalid_request")
-    return value
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as exc:
+        raise _invalid(exc) from None
+
+
+def _invalid(exc: ValidationError) -> BadRequest:
+    errors = exc.errors(include_url=False, include_input=False)
+    first = errors[0]
+    kind, where = first["type"], ".".join(str(part) for part in first["loc"])
+    if kind == "json_invalid":
+        return BadRequest(f"the body is not valid JSON: {first['msg']}", code="invalid_json")
+    if kind == "model_type":
+        return BadRequest("the body must be a JSON object", code="invalid_request")
+    unknown = [str(e["loc"][0]) for e in errors if e["type"] == "extra_forbidden"]
+    if unknown:
+        return TaskInvalid(f"unknown task fields: {sorted(unknown)}")
+    if kind == "missing":
+        return BadRequest(f"{where} is required", code="invalid_params")
+    if kind == "string_pattern_mismatch":
+        return BadRequest(f"{where} must not contain NUL characters", code="invalid_params")
+    return BadRequest(f"{where}: {first['msg']}", code="invalid_params")
 
 
 def _task_id(request: Request) -> int:
-    raw = request.path_params["task_id"]
-    if not raw.isdigit():
-        raise BadRequest(f"task id must be a number, got {raw!r}", code="invalid_params")
-    return int(raw)
-
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    if value is not None and not isinstance(value, str):
-        raise BadRequest(f"{key} must be a string", code="invalid_params")
-    return value
+    raw: str = request.path_params["task_id"]
+    # isdigit() is true for "²" and other digits int() refuses: ASCII only.
+    if not (raw.isascii() and raw.isdigit()):
+        raise BadRequest(f"task id must be a number, got {raw[:40]!r}", code="invalid_params")
+    task_id = int(raw)
+    if task_id > MAX_TASK_ID:
+        raise TaskNotFound(raw[:40])
+    return task_id
 
 
 async def list_or_add(request: Request) -> Response:
@@ -54,11 +102,8 @@ async def list_or_add(request: Request) -> Response:
     if request.method == "GET":
         found = await tasks.list(request.query_params.get("status", "all"))
         return JSONResponse({"data": found})
-    body = await _json_object(request)
-    title = _text(body, "title")
-    if title is None:
-        raise BadRequest("title is required", code="invalid_params")
-    task = await tasks.add(title, _text(body, "description"), _text(body, "due_date"))
+    body = await _body(request, TaskCreateBody)
+    task = await tasks.add(body.title, body.description, body.due_date)
     return JSONResponse(task, status_code=201)
 
 
@@ -71,12 +116,13 @@ async def one(request: Request) -> Response:
     if request.method == "DELETE":
         await tasks.delete(task_id)
         return Response(status_code=204)
-    body = await _json_object(request)
-    return JSONResponse(await tasks.update(task_id, **body))
+    body = await _body(request, TaskUpdateBody)
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    return JSONResponse(await tasks.update(task_id, **changes))
 
 
 def task_routes() -> list[Route]:
-    """The REST routes, behind the bridge's auth and error answers."""
+    """The REST routes, behind the bridge's gate and error answers."""
     return [
         Route("/api/tasks", endpoint(list_or_add), methods=["GET", "POST"]),
         Route("/api/tasks/{task_id}", endpoint(one), methods=["GET", "PATCH", "DELETE"]),

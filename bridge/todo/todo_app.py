@@ -9,7 +9,9 @@ from pathlib import Path
 from starlette.routing import BaseRoute, Route
 
 from ..actions import ActionRegistry
+from ..auth import LocalAuthenticator
 from ..context import Services
+from ..origins import configured_hosts, mcp_security
 from ..plugin import App, AppTables
 from ..responder import Responder
 from ..settings import Settings
@@ -40,7 +42,13 @@ class TodoApp(App):
 
     def routes(self, services: Services) -> Sequence[BaseRoute]:
         """`/api/tasks` and the todo tools over MCP at `/mcp`."""
-        self.mcp = MCPEndpoint(services)
+        # Without auth any DNS name could act as the local user (issue 15): MCP's own
+        # rebinding protection is on then; with auth, only when public hosts are configured.
+        no_auth = isinstance(services.authenticator, LocalAuthenticator)
+        settings = services.settings
+        self.mcp = MCPEndpoint(
+            services, mcp_security(settings, enabled=no_auth or bool(configured_hosts(settings)))
+        )
         return [*task_routes(), Route(MCP_PATH, self.mcp, methods=["GET", "POST", "DELETE"])]
 
     def lifespan(self, services: Services) -> AbstractAsyncContextManager[None]:
