@@ -13,6 +13,8 @@ from .client import EXIT_HTTP, EXIT_USAGE, Client, CliError, HTTPStatusError, it
 from .printer import EventPrinter, describe_item, one_line
 
 PAGE_LIMIT = 100
+LAST = "last"
+"""A thread name meaning the newest thread (`send --thread last`, `items last`)."""
 
 
 def _user_input(text: str) -> dict[str, Any]:
@@ -23,11 +25,24 @@ def _user_input(text: str) -> dict[str, Any]:
     }
 
 
+def thread_named(client: Client, name: str) -> str:
+    """A thread id as given, or for `last` the newest thread's id."""
+    if name != LAST:
+        return name
+    page = client.call("threads.list", limit=1, order="desc")
+    if not page.get("data"):
+        raise CliError('there is no thread yet (start one with: chatkit-bridge send "hello")')
+    thread_id: str = page["data"][0]["id"]
+    return thread_id
+
+
 def send(args: argparse.Namespace, client: Client) -> int:
+    """Send a message (new thread, or `--thread`) and print the answer as it streams."""
+    params: dict[str, Any] = {}
     if args.thread:
-        op, params = "threads.add_user_message", {"thread_id": args.thread}
+        op, params["thread_id"] = "threads.add_user_message", thread_named(client, args.thread)
     else:
-        op, params = "threads.create", {}
+        op = "threads.create"
     params["input"] = _user_input(args.text)
     printer = EventPrinter(sys.stdout)
     with client.post(request_body(op, params), stream=True) as response:
@@ -60,6 +75,7 @@ def send(args: argparse.Namespace, client: Client) -> int:
 
 
 def raw(args: argparse.Namespace, client: Client) -> int:
+    """POST any JSON body and print the raw answer."""
     body = args.body
     if body is None or body == "-":
         if body is None and sys.stdin.isatty():
@@ -104,6 +120,7 @@ def _all_pages(client: Client, op: str, **params: Any) -> list[dict[str, Any]]:
 
 
 def threads(args: argparse.Namespace, client: Client) -> int:
+    """List the threads, newest first."""
     threads = _all_pages(client, "threads.list", order="desc")
     if args.json:
         print(json.dumps(threads, indent=2))
@@ -119,7 +136,9 @@ def threads(args: argparse.Namespace, client: Client) -> int:
 
 
 def items(args: argparse.Namespace, client: Client) -> int:
-    items = _all_pages(client, "items.list", thread_id=args.thread, order="asc")
+    """List a thread's items, oldest first."""
+    thread_id = thread_named(client, args.thread)
+    items = _all_pages(client, "items.list", thread_id=thread_id, order="asc")
     if args.json:
         print(json.dumps(items, indent=2))
         return 0
@@ -130,6 +149,7 @@ def items(args: argparse.Namespace, client: Client) -> int:
 
 
 def tasks(args: argparse.Namespace, client: Client) -> int:
+    """List the todo app's tasks (GET /api/tasks)."""
     url = client.root("/api/tasks")
     try:
         with client.send(client.http.build_request("GET", url)) as response:

@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     send = client_command("send", "send a message and show the answer as it streams")
     send.add_argument("text")
-    send.add_argument("--thread", help="continue this thread (default: start a new one)")
+    send.add_argument("--thread", help="continue this thread, or `last` (default: start a new one)")
     send.add_argument("--json", action="store_true", help="print each event's raw JSON")
     send.set_defaults(call=commands.send)
 
@@ -79,7 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     threads.set_defaults(call=commands.threads)
 
     items = client_command("items", "list a thread's items, oldest first")
-    items.add_argument("thread")
+    items.add_argument("thread", help="a thread id, or `last` for the newest thread")
     items.add_argument("--json", action="store_true")
     items.set_defaults(call=commands.items)
 
