@@ -28,6 +28,7 @@ from .auth import (
 from .console import console_routes
 from .context import Services
 from .mcp import MCP_PATH, MCPEndpoint
+from .metrics import metrics_route
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
@@ -113,6 +114,10 @@ def create_app(
     )
 
     mcp = MCPEndpoint(services)
+    services.metrics.watch_pool("main", engine.pool)
+    extra_routes = []
+    if settings.metrics:
+        extra_routes.append(metrics_route(services.metrics, settings.metrics_token))
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -154,6 +159,7 @@ def create_app(
                 methods=["POST"],
             ),
             *console_routes(settings),
+            *extra_routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

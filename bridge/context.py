@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -10,6 +10,7 @@ from starlette.requests import Request
 from db import Store
 
 from .logs import RequestLog
+from .metrics import Metrics
 from .responder import Responder, Turn
 from .settings import Settings
 
@@ -29,6 +30,7 @@ class Services:
     files: AttachmentFiles
     authenticator: Any
     limiter: Any = None
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass

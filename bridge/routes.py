@@ -58,7 +58,8 @@ def _guarded(
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
         path = request.scope["path"]  # request.url would build a whole URL per request
-        record = RequestLog(request.method, path)
+        record = RequestLog(request.method, path, route=endpoint.__name__)
+        record.metrics = services.metrics
         request.state.log = record
         try:
             response = await endpoint(services, request)

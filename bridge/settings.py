@@ -111,6 +111,9 @@ class Settings:
     mcp_servers: tuple[MCPServerConfig, ...] = ()
     # Auth and browsers (see bridge/auth.py)
     cors_origins: tuple[str, ...] = ()
+    # GET /metrics (bridge/metrics.py): off unless asked; a bearer token when set
+    metrics: bool = False
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -141,6 +144,8 @@ class Settings:
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
             "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
             "cors_origins": _list("CORS_ORIGINS"),
+            "metrics": _str("BRIDGE_METRICS", "off") in ("1", "on", "true", "yes"),
+            "metrics_token": _str("BRIDGE_METRICS_TOKEN"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import unicodedata
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
@@ -242,24 +243,30 @@ async def run_turn(
     try:
         for lead_event in lead:
             stats.events += 1
+            stats.first_event_at = stats.first_event_at or time.perf_counter()
             yield frame(lead_event)
         if user_item is not None:
             await store.add_item(user_id, user_item)
             stats.events += 1
+            stats.first_event_at = stats.first_event_at or time.perf_counter()
             yield frame(ThreadItemDoneEvent(item=user_item))
         stats.events += 1
+        stats.first_event_at = stats.first_event_at or time.perf_counter()
         yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
         failed = True
         try:
             async for event in answer():
                 if await _persist(store, user_id, thread.id, event, pending):
                     stats.events += 1
+                    if stats.first_token_at is None and _is_text(event):
+                        stats.first_token_at = time.perf_counter()
                     yield frame(event)
             failed = False
         except asyncio.CancelledError:
             raise
         except TurnFailed as failure:
             stats.outcome, stats.error = "error", failure.message
+            stats.error_code = failure.code
             yield frame(
                 ErrorEvent(
                     code=failure.code, message=failure.message, allow_retry=failure.allow_retry
@@ -268,6 +275,7 @@ async def run_turn(
         except Exception as exc:
             log.exception("turn failed on thread %s", thread.id)
             stats.outcome, stats.error = "error", f"{type(exc).__name__}: {exc}"
+            stats.error_code = "stream.error"
             # No message, as the reference server: the widget shows its own (localised) text
             # for `stream.error` (tests/conformance, error_mid_stream).
             yield frame(ErrorEvent(code="stream.error", allow_retry=True))
@@ -292,6 +300,15 @@ async def run_turn(
         if shutdown is not None:
             shutdown.stop()
         await lease.release()
+
+
+def _is_text(event: ThreadStreamEvent) -> bool:
+    """Whether an event carries the first assistant text (a delta, or a whole message)."""
+    if isinstance(event, ThreadItemUpdatedEvent):
+        return event.update.type == "assistant_message.content_part.text_delta"
+    if isinstance(event, ThreadItemDoneEvent | ThreadItemAddedEvent):
+        return event.item.type == "assistant_message" and bool(event.item.content)
+    return False
 
 
 async def _persist(
