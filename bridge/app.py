@@ -17,7 +17,7 @@ from db import Store, make_engine
 from db.migrations import prepare_schema
 
 from .actions import ActionRegistry
-from .attachments import AttachmentFiles, load_secret
+from .attachment_files import AttachmentFiles, load_secret
 from .auth import (
     Authenticator,
     AuthSettings,
@@ -27,11 +27,11 @@ from .auth import (
 )
 from .console import console_routes
 from .context import Services
-from .mcp import MCP_PATH, MCPEndpoint
 from .metrics import metrics_route
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
+from .todo.mcp import MCP_PATH, MCPEndpoint
 
 log = logging.getLogger("bridge")
 
@@ -47,7 +47,7 @@ def default_actions() -> ActionRegistry:
     """The registry with the todo app's actions."""
     registry = ActionRegistry()
     try:
-        from .agent.actions import register_todo_actions
+        from .todo.task_actions import register_todo_actions
     except ImportError:
         return registry
     register_todo_actions(registry)

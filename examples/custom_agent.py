@@ -23,11 +23,11 @@ from starlette.applications import Starlette
 
 from bridge.actions import ActionContext, ActionRegistry
 from bridge.agent import TODO_TOOLS, AgentResponder, ClientTool, TaskContext
-from bridge.agent.actions import register_todo_actions
 from bridge.app import create_app
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.task_actions import register_todo_actions
 from schemas import (
     Action,
     AssistantMessageContent,

@@ -1,13 +1,13 @@
 """The agent: answers turns with openai-agents, offline or on an OpenAI-compatible model."""
 
-from .attachments import attachment_parts, attachment_reader
+from ..todo.offline_model import OfflineModel
+from ..todo.task_list import COMPLETE_ACTION, task_list_widget
+from ..todo.tools import TODO_TOOLS, TaskContext
+from .agent_responder import AgentFactory, AgentResponder, make_responder, todo_agent
+from .attachment_input import attachment_parts, attachment_reader
 from .client_tools import ClientTool
 from .models import ModelCatalog, model_failure
-from .offline import OfflineModel
-from .responder import AgentFactory, AgentResponder, make_responder, todo_agent
 from .stream import TASKS_CHANGED
-from .tools import TODO_TOOLS, TaskContext
-from .widgets import COMPLETE_ACTION, task_list_widget
 
 __all__ = [
     "COMPLETE_ACTION",

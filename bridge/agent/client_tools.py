@@ -24,7 +24,7 @@ from agents import (
 from agents.agent import StopAtTools
 from agents.tool_context import ToolContext
 
-from .tools import ClientToolCalled, TaskContext
+from ..todo.tools import ClientToolCalled, TaskContext
 
 ToolUseBehavior = Any  # the Agent's tool_use_behavior: a literal, a StopAtTools or a function
 

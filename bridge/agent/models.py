@@ -30,7 +30,7 @@ from openai import (
 
 from ..errors import TurnFailed
 from ..settings import Settings
-from .offline import OfflineModel
+from ..todo.offline_model import OfflineModel
 
 
 class ModelCatalog:

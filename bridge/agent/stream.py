@@ -44,8 +44,8 @@ from schemas import (
 )
 
 from ..responder import Turn
-from .tools import ClientToolCalled, TaskContext, TaskListShown, TasksChanged, progress_text
-from .widgets import task_list_text, task_list_widget
+from ..todo.task_list import task_list_text, task_list_widget
+from ..todo.tools import ClientToolCalled, TaskContext, TaskListShown, TasksChanged, progress_text
 
 TASKS_CHANGED = "tasks.changed"
 """The client effect sent after a tool changed tasks: the host page refreshes its list."""

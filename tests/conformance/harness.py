@@ -33,10 +33,10 @@ from starlette.routing import Route
 from bridge.actions import ActionContext, ActionRegistry
 from bridge.agent import AgentResponder, TaskContext
 from bridge.agent.client_tools import ClientTool
-from bridge.agent.tools import TasksChanged
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TasksChanged
 from schemas import (
     Action,
     HiddenContextItem,

@@ -1,6 +1,6 @@
 """The todo tools the agent calls, through `TaskService`, always scoped to the turn's user.
 
-The todo rules (titles, dates, fields) live in `bridge.tasks.TaskService`, shared with
+The todo rules (titles, dates, fields) live in `bridge.todo.tasks.TaskService`, shared with
 `/api/tasks` and `/mcp`. A tool never raises for a mistake the model can fix (an unknown id,
 an empty title, a bad date): it returns the service's message as a sentence, so the model
 can correct itself or tell the user. What a tool changed is recorded on the run context as
@@ -19,8 +19,8 @@ from agents import FunctionTool, RunContextWrapper, function_tool
 
 from db import Store, TaskNotFound
 
-from ..tasks import TaskInvalid, TaskService
-from .widgets import task_list_text
+from .task_list import task_list_text
+from .tasks import TaskInvalid, TaskService
 
 Status = Literal["all", "open", "completed"]
 

@@ -16,7 +16,7 @@ from bridge.settings import Settings
 from bridge.turn import STOPPED_NOTE
 from schemas import AssistantMessageItem, SDKHiddenContextItem
 
-from ..wire import stream, user_input
+from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import HEADERS, body, events_until, serve
 

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 import pytest
 
 from bridge.agent import AgentResponder
-from bridge.agent.offline import NOTICE
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
+from bridge.todo.offline_model import NOTICE
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
-from .conftest import (
+from ..agent.conftest import (
     USER,
     MakeTurn,
     answer_text,

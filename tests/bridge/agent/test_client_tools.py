@@ -16,7 +16,7 @@ from bridge.agent import AgentResponder, ClientTool
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
 
-from ..wire import post, stream, types, user_input
+from ...wire import post, stream, types, user_input
 from . import fakeprovider as fp
 
 LOCATION = ClientTool(

@@ -24,8 +24,8 @@ from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
 
-from ..conftest import RunningLifespan
-from ..wire import stream, user_input
+from ...conftest import RunningLifespan
+from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import free_port, serve
 

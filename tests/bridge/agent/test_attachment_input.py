@@ -15,7 +15,7 @@ from bridge.agent import AgentResponder, attachment_parts
 from bridge.settings import Settings
 from schemas import FileAttachment, ImageAttachment
 
-from ..wire import post, stream, user_input
+from ...wire import post, stream, user_input
 from . import fakeprovider as fp
 
 PNG = base64.b64decode(

@@ -23,16 +23,16 @@ from openai import AsyncOpenAI
 
 from schemas import ThreadStreamEvent
 
-from ..attachments import AttachmentFiles
+from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
 from ..settings import MCPServerConfig, Settings
-from .attachments import attachment_reader
+from ..todo.tools import TODO_TOOLS, TaskContext
+from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
 from .history import AttachmentReader, build_input
 from .models import ModelCatalog, model_failure
 from .stream import TurnEvents
-from .tools import TODO_TOOLS, TaskContext
 
 log = logging.getLogger("bridge.agent")
 

@@ -21,10 +21,10 @@ from schemas import (
 )
 
 from ..actions import ActionContext, ActionRegistry
+from ..agent.stream import TASKS_CHANGED
 from ..errors import BadRequest, TurnFailed
-from ..tasks import TaskService
-from .stream import TASKS_CHANGED
-from .widgets import COMPLETE_ACTION, task_list_text, task_list_widget
+from .task_list import COMPLETE_ACTION, task_list_text, task_list_widget
+from .tasks import TaskService
 
 _ROW_KEY = re.compile(r"^task-(\d+)$")
 

@@ -12,7 +12,7 @@ from bridge.app import default_actions
 from bridge.settings import Settings
 from db import Store
 
-from ..wire import parse_sse, post, user_input
+from ...wire import parse_sse, post, user_input
 
 
 def _rows(widget: dict[str, Any]) -> dict[str, Any]:
