@@ -46,7 +46,8 @@ def installed(project: Path, *extra: str) -> Path:
     for name in ("package.json", "package-lock.json", *extra):
         source = project / name
         if source.is_dir():
-            shutil.copytree(source, target / name, dirs_exist_ok=True)
+            shutil.rmtree(target / name, ignore_errors=True)  # files deleted here go there too
+            shutil.copytree(source, target / name)
         else:
             target.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target / name)
