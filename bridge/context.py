@@ -41,6 +41,8 @@ class RequestContext:
     services: Services
     request: Request
     log: RequestLog
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The decoded request's `metadata` (set once the body is decoded)."""
 
     @property
     def store(self) -> Store:
@@ -65,5 +67,7 @@ class RequestContext:
             store=self.store,
             settings=self.settings,
             locale=self.request.headers.get("accept-language"),
+            headers=self.request.headers,
+            request_metadata=self.metadata,
             **kwargs,
         )

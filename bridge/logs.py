@@ -34,13 +34,14 @@ class RequestLog:
     events: int | None = None
     outcome: str | None = None
     error: str | None = None
+    reason: str | None = None
+    """The machine-readable cause of a failed turn (its error event has a protocol code only)."""
     done: bool = False
     # For /metrics (bridge/metrics.py): the route's name, when the first event and the first
-    # assistant text went out, the error code a turn ended with, and where to count it all.
+    # assistant text went out, and where to count it all.
     route: str | None = None
     first_event_at: float | None = None
     first_token_at: float | None = None
-    error_code: str | None = None
     metrics: Metrics | None = None
 
     def emit(self) -> None:
@@ -61,6 +62,7 @@ class RequestLog:
             "events": self.events,
             "outcome": self.outcome,
             "error": self.error,
+            "reason": self.reason,
         }
         level = (
             logging.WARNING

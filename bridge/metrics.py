@@ -10,7 +10,7 @@ Off unless `BRIDGE_METRICS=on`; with `BRIDGE_METRICS_TOKEN` set, a scraper must 
 | `chatkit_time_to_first_event_seconds` | op | request start to the stream's first event |
 | `chatkit_time_to_first_token_seconds` | op | request start to the first assistant text |
 | `chatkit_stream_duration_seconds` | op, outcome | streams, start to end, by how they ended |
-| `chatkit_turn_errors_total` | code | failed turns by error code (`model_*` are the model's) |
+| `chatkit_turn_errors_total` | reason | failed turns by cause (`model_*` are the model's) |
 | `chatkit_open_streams` | | streams running now |
 | `chatkit_db_pool_connections` | pool, state | `in_use`, `idle`, `overflow`, `size` |
 """
@@ -98,8 +98,8 @@ class Metrics:
         )
         self.turn_errors = Counter(
             "chatkit_turn_errors",
-            "Turns that ended with an error event, by error code (model_* from the model).",
-            ["code"],
+            "Turns that ended with an error event, by cause (model_* from the model).",
+            ["reason"],
             registry=self.registry,
         )
         self.open_streams = Gauge(
@@ -123,8 +123,8 @@ class Metrics:
         if record.events is not None:
             elapsed = time.perf_counter() - record.started
             self.stream_duration.labels(op, record.outcome or "completed").observe(elapsed)
-        if record.error_code is not None:
-            self.turn_errors.labels(record.error_code).inc()
+        if record.events is not None and record.reason is not None:
+            self.turn_errors.labels(record.reason).inc()
 
     def exposition(self) -> bytes:
         """The Prometheus text format."""

@@ -33,6 +33,7 @@ from .client_tools import ClientTool, stop_at_client_tools
 from .history import AttachmentReader, build_input
 from .models import ModelCatalog, model_failure
 from .stream import TurnEvents
+from .titles import write_title
 
 log = logging.getLogger("bridge.agent")
 
@@ -128,15 +129,14 @@ class AgentResponder:
             changes["tool_use_behavior"] = stop_at_client_tools(names, agent.tool_use_behavior)
         if self.mcp_servers:
             changes["mcp_servers"] = [*agent.mcp_servers, *self.mcp_servers]
-        choice = turn.inference_options.tool_choice
-        if choice is not None:
-            names = [tool.name for tool in changes.get("tools", agent.tools)]
-            if choice.id not in names:
-                raise TurnFailed(
-                    f"The tool “{choice.id}” is not available here.", code="tool_not_allowed"
-                )
+        # A composer tool id is the app's to interpret (the agent factory sees it on the
+        # turn); only an id that names one of the agent's tools forces the model to call it.
+        choice = turn.tool_choice
+        if choice is not None and choice in {
+            tool.name for tool in changes.get("tools", agent.tools)
+        }:
             changes["model_settings"] = agent.model_settings.resolve(
-                ModelSettings(tool_choice=choice.id)
+                ModelSettings(tool_choice=choice)
             )
         return agent.clone(**changes)
 
@@ -150,6 +150,13 @@ class AgentResponder:
     def _tracing_disabled(self) -> bool:
         # Traces go to OpenAI: never from the offline model or another provider's server.
         return self.model is not None or self.catalog.offline or bool(self.settings.openai_base_url)
+
+    async def title(self, turn: Turn) -> str | None:
+        """A short title for the thread, written by the configured model (None offline, or
+        with a fixed `model`: the turn pipeline then uses the message's first words)."""
+        if self.model is not None:
+            return None
+        return await write_title(self.catalog, turn, tracing_disabled=self._tracing_disabled())
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Run the agent on the thread's history and yield the answer as ChatKit events."""
@@ -184,7 +191,7 @@ class AgentResponder:
             for out in events.removals():
                 yield out
             raise TurnFailed(
-                "The assistant can't help with that request.", code="guardrail"
+                "The assistant can't help with that request.", reason="guardrail"
             ) from exc
         except TurnFailed:
             raise

@@ -43,7 +43,7 @@ async def scrape(http: httpx.AsyncClient) -> dict[tuple[str, frozenset[tuple[str
 
 def rate_limited_step(turn: Turn) -> Any:
     async def events() -> Any:
-        raise TurnFailed("slow down", allow_retry=True, code="model_rate_limited")
+        raise TurnFailed("slow down", allow_retry=True, reason="model_rate_limited")
         yield  # pragma: no cover
 
     return events()
@@ -132,7 +132,7 @@ async def test_requests_streams_and_errors_are_counted(make_app: Callable[..., A
         )
         == 1
     )
-    assert value(found, "chatkit_turn_errors_total", code="model_rate_limited") == 1
+    assert value(found, "chatkit_turn_errors_total", reason="model_rate_limited") == 1
     assert value(found, "chatkit_open_streams") == 0
     assert (
         "chatkit_db_pool_connections",
