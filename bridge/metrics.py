@@ -1,8 +1,9 @@
 """`GET /metrics`: Prometheus metrics (the `prometheus-client` library's text format).
 
-Off unless `BRIDGE_METRICS=on`; with `BRIDGE_METRICS_TOKEN` set, a scraper must send
-`Authorization: Bearer <token>`. Each app has a registry of its own, so two apps in one process
-(tests, embedding) do not mix their counts.
+Off unless `BRIDGE_METRICS=on` (requests are not counted either, so the bridge pays nothing
+for them); with `BRIDGE_METRICS_TOKEN` set, a scraper must send `Authorization: Bearer
+<token>`. Each app has a registry of its own, so two apps in one process (tests, embedding)
+do not mix their counts.
 
 | metric | labels | what |
 |---|---|---|

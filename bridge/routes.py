@@ -63,7 +63,8 @@ def _guarded(
         services: Services = request.app.state.services
         path = request.scope["path"]  # request.url would build a whole URL per request
         record = RequestLog(request.method, path, route=endpoint.__name__)
-        record.metrics = services.metrics
+        if services.settings.metrics:  # counting costs a few microseconds a request
+            record.metrics = services.metrics
         request.state.log = record
         try:
             response = await endpoint(services, request)
