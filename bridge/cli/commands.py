@@ -68,7 +68,8 @@ def send(args: argparse.Namespace, client: Client) -> int:
     printer.close()
     if not args.json and printer.thread_id and not args.thread:
         print(
-            f'(continue with: chatkit-bridge send --thread {printer.thread_id} "…")',
+            f'(continue with: chatkit-bridge send --thread {printer.thread_id} "…", '
+            "or --thread last)",
             file=sys.stderr,
         )
     return EXIT_HTTP if printer.failed else 0

@@ -127,7 +127,7 @@ def test_raw_panel_shows_every_sse_frame_with_timing(make_console: MakeConsole) 
 
     page.click("#raw-send")
 
-    page.locator("#raw-frames li summary", has_text="content_part.done").wait_for()
+    page.locator("#raw-frames li summary", has_text="part.done").wait_for()
     page.wait_for_timeout(300)  # the final frames
     frames = page.locator("#raw-frames li")
     texts = frames.locator("pre").all_text_contents()  # collapsed: present, not shown
@@ -423,7 +423,7 @@ def test_raw_events_are_readable_collapsible_json(make_console: MakeConsole) -> 
 
     summaries = page.locator("#raw-frames details summary").all_inner_texts()
     assert summaries[0].startswith("thread.created · thr_")
-    assert any('text_delta · " two"' in text for text in summaries), summaries
+    assert any('part.text_delta · " two"' in text for text in summaries), summaries
     first = page.locator("#raw-frames details").first
     assert first.evaluate("d => d.open") is False  # collapsed until asked
     body = first.locator("pre.json").text_content() or ""

@@ -192,7 +192,7 @@
     if (value.error) return `error ${value.error.code || ""}: ${value.error.message || ""}`;
     const parts = [value.type || (Array.isArray(value.data) ? `${value.data.length} records` : "object")];
     const update = value.update;
-    if (update) parts.push(update.type);
+    if (update) parts.push(update.type.replace("assistant_message.content_part.", "part."));
     if (update && typeof update.delta === "string") parts.push(JSON.stringify(update.delta));
     if (value.item) parts.push(value.item.type);
     if (value.thread && value.thread.id) parts.push(value.thread.id);
