@@ -19,6 +19,8 @@ from db import make_engine
 from db.migrations import SchemaState, prepare_schema
 from db.session import connect_url
 
+from ..health import check_schema
+
 # A PostgreSQL server that does not answer fails in seconds, not in libpq's default of never.
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -123,7 +125,15 @@ def prepare_database(url: str) -> SchemaState:
             connect_args["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
         engine = make_engine(url, connect_args=connect_args)
         try:
-            return await prepare_schema(engine)
+            state = await prepare_schema(engine)
+            if state.status != "behind":
+                check = await check_schema(engine)
+                if not check.ready:  # versioned, yet tables are gone (dropped by hand)
+                    raise StartupError(
+                        f"the database {where(url)} is not usable: {check.detail}",
+                        "restore them, or point DATABASE_URL at a new, empty database",
+                    )
+            return state
         finally:
             await engine.dispose()
 

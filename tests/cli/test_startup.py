@@ -125,3 +125,14 @@ def test_traceback_at_debug_level(tmp_path: Path) -> None:
 def test_a_bad_setting(tmp_path: Path) -> None:
     result = run_cli("serve", env={"BRIDGE_PAGE_SIZE": "many"}, cwd=tmp_path)
     assert_plain_failure(result, "BRIDGE_PAGE_SIZE must be a whole number")
+
+
+def test_schema_missing_tables(tmp_path: Path) -> None:
+    # Bug: a dropped table left the bridge starting (and every request a 503).
+    db = tmp_path / "bridge.db"
+    made = run_cli("migrate", env={"DATABASE_URL": f"sqlite:///{db}"}, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP TABLE feedback")
+    result = run_cli("serve", env={"DATABASE_URL": f"sqlite:///{db}"}, cwd=tmp_path)
+    assert_plain_failure(result, "is not usable: missing tables: feedback", "restore them")
