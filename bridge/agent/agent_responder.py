@@ -27,6 +27,7 @@ from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
 from ..settings import MCPServerConfig, Settings
+from ..todo.due_dates import user_locale
 from ..todo.tools import TODO_TOOLS, TaskContext
 from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
@@ -45,14 +46,17 @@ You are a helpful assistant inside a chat widget. You keep the user's todo list 
 tools: add, list, find, complete, update and delete tasks. Tasks are known by their number.
 When the user names a task by its words, call find_tasks to learn its number first. When the
 user asks what is on the list, call list_tasks: the user sees the tasks as a list with
-buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}."""
+buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}.{locale}"""
 
 
 def todo_agent(turn: Turn) -> Agent[TaskContext]:
     """The default agent: a todo assistant with the task tools."""
+    locale = user_locale(turn.locale)
+    # The offline model reads this line too: it decides how "5/12" is read.
+    said = f"\nThe user's locale is {locale}." if locale else ""
     return Agent[TaskContext](
         name="Assistant",
-        instructions=INSTRUCTIONS.format(today=date.today().isoformat()),
+        instructions=INSTRUCTIONS.format(today=date.today().isoformat(), locale=said),
         tools=list(TODO_TOOLS),
     )
 

@@ -146,17 +146,19 @@ async def list_tasks(ctx: RunContextWrapper[TaskContext], status: Status = "open
 
 
 @function_tool
-async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str) -> str:
-    """Find the user's tasks whose title or description contains some words; returns JSON.
+async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str, status: Status = "all") -> str:
+    """Find the user's tasks named by some words (whole words, typos forgiven); returns JSON.
 
     Use it to learn a task's id when the user names a task instead of giving its number.
+    Empty text finds every task (of the status), without showing the user a list.
 
     Args:
         text: Words to look for, such as "milk".
+        status: "all" (the default), "open" or "completed".
     """
     found = [
         {"id": t["id"], "title": t["title"], "completed": t["completed"], "due_date": t["due_date"]}
-        for t in await ctx.context.tasks.find(text)
+        for t in await ctx.context.tasks.find(text, status)
     ]
     return json.dumps(found, ensure_ascii=False)
 
