@@ -33,7 +33,7 @@ async def start(tmp_path: Path) -> AsyncIterator[Any]:
         await lifespan.start()
         lifespans.append(lifespan)
         transport = httpx.ASGITransport(app=app)
-        return app, httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+        return app, httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
     yield started
     for lifespan in lifespans:
