@@ -36,6 +36,7 @@ from .env import Env
 from .gate import Gate
 from .limits import RateLimiter
 from .logs import configure as configure_logs
+from .metrics import metrics_route
 from .origins import OriginGuard, configured_hosts
 from .plugin import App
 from .responder import Responder
@@ -195,6 +196,11 @@ def create_app(
     app_routes = list(app.routes(services)) if app is not None else []
     app_schemas = schemas_of(app)
     app_lifespan = app.lifespan if app is not None else (lambda services: nullcontext())
+    if engine is not None:
+        services.metrics.watch_pool("main", engine.pool)
+    extra_routes = []
+    if settings.metrics:
+        extra_routes.append(metrics_route(services.metrics, settings.metrics_token))
 
     @asynccontextmanager
     async def lifespan(asgi: Starlette) -> AsyncIterator[None]:
@@ -266,6 +272,7 @@ def create_app(
                 methods=["POST"],
             ),
             *console_routes(settings),
+            *extra_routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

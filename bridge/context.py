@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 
 from .logs import RequestLog
+from .metrics import Metrics
 from .responder import Responder, Turn
 from .settings import Settings
 from .storage import Store
@@ -35,6 +36,7 @@ class Services:
     limiter: Any = None
     app: App | None = None
     """The app served (`bridge/plugin.py`): its own services, for tools and action handlers."""
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass

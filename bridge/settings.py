@@ -86,6 +86,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Shared state (rate limits, retired session tokens): Redis, else the database
     redis_url: str | None = field(default=None, repr=False)
+    # GET /metrics (bridge/metrics.py): off unless asked; a bearer token when set
+    metrics: bool = False
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -123,6 +126,8 @@ class Settings:
             "cors_origins": env.items("CORS_ORIGINS"),
             "allowed_hosts": env.items("BRIDGE_ALLOWED_HOSTS"),
             "redis_url": env.text("REDIS_URL"),
+            "metrics": env.flag("BRIDGE_METRICS"),
+            "metrics_token": env.text("BRIDGE_METRICS_TOKEN"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

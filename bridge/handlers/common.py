@@ -102,7 +102,11 @@ def open_stream(
         shutdown=ShutdownWatch(shutdown, ctx.settings.shutdown_grace_seconds),
     )
 
+    open_streams = ctx.services.metrics.open_streams
+    open_streams.inc()
+
     async def on_close() -> None:
+        open_streams.dec()
         await lease.release()
         record.emit()
 
