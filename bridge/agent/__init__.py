@@ -4,9 +4,8 @@ from .attachments import attachment_parts, attachment_reader
 from .client_tools import ClientTool
 from .models import ModelCatalog, model_failure
 from .offline import OfflineModel
-from .responder import AgentFactory, AgentResponder, make_responder, todo_agent
-from .stream import TASKS_CHANGED
-from .tools import TODO_TOOLS, TaskContext
+from .responder import AgentFactory, AgentResponder
+from .tools import TASKS_CHANGED, TODO_TOOLS, TaskContext, make_responder, todo_agent
 from .widgets import COMPLETE_ACTION, task_list_widget
 
 __all__ = [

@@ -23,7 +23,7 @@ from schemas import (
 from ..actions import ActionContext, ActionRegistry
 from ..errors import BadRequest, TurnFailed
 from ..tasks import TaskService
-from .stream import TASKS_CHANGED
+from .tools import TASKS_CHANGED
 from .widgets import COMPLETE_ACTION, task_list_text, task_list_widget
 
 _ROW_KEY = re.compile(r"^task-(\d+)$")

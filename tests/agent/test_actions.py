@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import AgentResponder
+from bridge.agent import make_responder
 from bridge.app import default_actions
 from bridge.settings import Settings
 from db import Store
@@ -51,7 +51,7 @@ async def _list_with_widget(client: httpx.AsyncClient) -> tuple[str, dict[str, A
 
 
 async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., Any]) -> None:
-    app = await make_app(responder=AgentResponder(Settings()), actions=default_actions())
+    app = await make_app(responder=make_responder(Settings()), actions=default_actions())
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:
@@ -81,7 +81,7 @@ async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., 
 
 
 async def test_sync_complete_answers_the_updated_item(make_app: Callable[..., Any]) -> None:
-    app = await make_app(responder=AgentResponder(Settings()), actions=default_actions())
+    app = await make_app(responder=make_responder(Settings()), actions=default_actions())
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:

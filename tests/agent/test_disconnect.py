@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import AgentResponder
+from bridge.agent import make_responder
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
 from bridge.turn import STOPPED_NOTE
@@ -36,7 +36,7 @@ async def test_client_disconnect_stops_the_run_and_keeps_the_partial_answer(
         provider.sse(fp.responses_events(fp.text(["Added."]))),
     ]
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    app = await make_app(responder=AgentResponder(settings, client=provider.client()))
+    app = await make_app(responder=make_responder(settings, client=provider.client()))
     store = app.state.services.store
 
     async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:

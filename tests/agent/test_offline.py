@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bridge.agent import AgentResponder
+from bridge.agent import AgentResponder, make_responder
 from bridge.agent.offline import NOTICE
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
@@ -31,7 +31,7 @@ TEXT_ANSWER = [
 
 @pytest.fixture
 def responder(settings: Settings) -> AgentResponder:
-    return AgentResponder(settings)
+    return make_responder(settings)
 
 
 def _text_tail(sequence: list[str]) -> list[str]:
@@ -310,7 +310,7 @@ async def test_notice_is_not_repeated_when_history_has_it(
 
 
 async def test_model_outside_the_allow_list_fails_clearly(make_turn: MakeTurn) -> None:
-    responder = AgentResponder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
+    responder = make_responder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
     turn = await make_turn("add buy milk", inference_options=InferenceOptions(model="gpt-evil"))
 
     with pytest.raises(TurnFailed) as failed:
@@ -322,7 +322,7 @@ async def test_model_outside_the_allow_list_fails_clearly(make_turn: MakeTurn) -
 
 @pytest.mark.parametrize("model", ["gpt-a", "gpt-b"])
 async def test_allowed_models_answer(make_turn: MakeTurn, store: Store, model: str) -> None:
-    responder = AgentResponder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
+    responder = make_responder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
     turn = await make_turn("add buy milk", inference_options=InferenceOptions(model=model))
 
     events = await collect(responder, turn)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from bridge.agent import AgentResponder
+from bridge.agent import AgentResponder, make_responder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
 from db import Store
@@ -33,7 +33,7 @@ def provider() -> fp.FakeProvider:
 
 @pytest.fixture
 def responder(provider: fp.FakeProvider) -> AgentResponder:
-    return AgentResponder(_settings(), client=provider.client())
+    return make_responder(_settings(), client=provider.client())
 
 
 def _deltas(events: list) -> list[str]:
@@ -178,7 +178,7 @@ async def test_reasoning_summary_and_citations(
 async def test_provider_failures_become_turn_failed(
     provider: fp.FakeProvider, make_turn: MakeTurn, reply: fp.Reply, retry: bool, words: str
 ) -> None:
-    responder = AgentResponder(_settings(), client=provider.client())
+    responder = make_responder(_settings(), client=provider.client())
     provider.replies.append(reply)
 
     with pytest.raises(TurnFailed) as failed:
@@ -203,7 +203,7 @@ async def test_timeout_is_retryable(make_turn: MakeTurn) -> None:
         http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(slow)),
     )
     with pytest.raises(TurnFailed) as failed:
-        await collect(AgentResponder(_settings(), client=client), await make_turn("hi"))
+        await collect(make_responder(_settings(), client=client), await make_turn("hi"))
 
     assert failed.value.allow_retry is True
     assert "too long" in failed.value.message
@@ -215,7 +215,7 @@ async def test_timeout_is_retryable(make_turn: MakeTurn) -> None:
 @pytest.fixture
 def chat_responder(provider: fp.FakeProvider) -> AgentResponder:
     settings = _settings(model="llama3.2/latest", model_api="chat_completions")
-    return AgentResponder(settings, client=provider.client())
+    return make_responder(settings, client=provider.client())
 
 
 async def test_chat_completions_text(

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bridge.agent import AgentResponder
+from bridge.agent import AgentResponder, make_responder
 from bridge.settings import Settings
 from bridge.tasks import MAX_TITLE
 from db import Store
@@ -24,7 +24,7 @@ def provider() -> fp.FakeProvider:
 @pytest.fixture
 def responder(provider: fp.FakeProvider) -> AgentResponder:
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    return AgentResponder(settings, client=provider.client())
+    return make_responder(settings, client=provider.client())
 
 
 async def _tool_output(

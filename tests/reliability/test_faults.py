@@ -245,7 +245,12 @@ async def test_a_tool_that_raises(rel_make_app: MakeApp, rel_client: Any, tool: 
         assert "done:assistant_message" in kinds, kinds
         told = model.calls[-1]["input"][-1]
         assert told["type"] == "function_call_output" and "error" in told["output"], told
-        assert [t for _, t in stored[thread_id]] == ["user_message", "assistant_message"]
+        # The call and its output are remembered (hidden) for the next turn's model input.
+        assert [t for _, t in stored[thread_id]] == [
+            "user_message",
+            "hidden_context_item",
+            "assistant_message",
+        ]
     else:
         assert kinds[-1] == "error", kinds
         assert [t for _, t in stored[thread_id]] == ["user_message"]
