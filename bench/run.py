@@ -356,7 +356,7 @@ def _servers(
 def offline_model_status() -> str | None:
     """None when `bridge.agent.make_responder` imports, else why not."""
     try:
-        from bridge.agent import make_responder  # noqa: F401
+        from bridge.todo.tools import make_responder  # noqa: F401
     except Exception as exc:
         return f"bridge.agent.make_responder did not import ({exc!r}); turns used an echo"
     return None

@@ -17,7 +17,7 @@ from db import Store, make_engine
 from db.migrations import prepare_schema
 
 from .actions import ActionRegistry
-from .attachments import AttachmentFiles, load_secret
+from .attachment_files import AttachmentFiles, load_secret
 from .auth import (
     Authenticator,
     AuthSettings,
@@ -27,10 +27,10 @@ from .auth import (
 )
 from .console import console_routes
 from .context import Services
-from .mcp import MCP_PATH, MCPEndpoint
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
+from .todo.mcp import MCP_PATH, MCPEndpoint
 
 log = logging.getLogger("bridge")
 
@@ -46,7 +46,7 @@ def default_actions() -> ActionRegistry:
     """The registry with the todo app's actions."""
     registry = ActionRegistry()
     try:
-        from .agent.actions import register_todo_actions
+        from .todo.task_actions import register_todo_actions
     except ImportError:
         return registry
     register_todo_actions(registry)
@@ -55,7 +55,7 @@ def default_actions() -> ActionRegistry:
 
 def default_responder(settings: Settings) -> Responder:
     """The Agents SDK responder (offline model when no API key is set)."""
-    from .agent import make_responder
+    from .todo.tools import make_responder
 
     return make_responder(settings)
 

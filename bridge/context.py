@@ -15,7 +15,7 @@ from .settings import Settings
 
 if TYPE_CHECKING:
     from .actions import ActionRegistry
-    from .attachments import AttachmentFiles
+    from .attachment_files import AttachmentFiles
 
 
 @dataclass

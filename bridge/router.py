@@ -8,7 +8,7 @@ from typing import Any
 from starlette.responses import Response
 
 from .context import RequestContext
-from .handlers import actions, attachments, items, messages, threads, transcribe
+from .handlers import attachments, custom_action, items, messages, threads, transcribe
 
 Handler = Callable[[RequestContext, Any], Awaitable[Response]]
 
@@ -18,8 +18,8 @@ ROUTES: dict[str, Handler] = {
     "threads.retry_after_item": messages.retry_after_item,
     "threads.add_client_tool_output": messages.add_client_tool_output,
     "threads.add_structured_input": messages.add_structured_input,
-    "threads.custom_action": actions.custom_action,
-    "threads.sync_custom_action": actions.sync_custom_action,
+    "threads.custom_action": custom_action.custom_action,
+    "threads.sync_custom_action": custom_action.sync_custom_action,
     "threads.get_by_id": threads.get_thread,
     "threads.list": threads.list_threads,
     "threads.update": threads.update_thread,

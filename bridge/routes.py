@@ -25,7 +25,7 @@ from .handlers import attachments
 from .limits import read_body
 from .logs import RequestLog
 from .router import ROUTES
-from .tasks_api import task_routes
+from .todo.tasks_api import task_routes
 
 log = logging.getLogger("bridge.request")
 

@@ -1,27 +1,29 @@
-"""The agent: answers turns with openai-agents, offline or on an OpenAI-compatible model."""
+"""The agent engine: runs an openai-agents Agent per turn and streams ChatKit events.
 
-from .attachments import attachment_parts, attachment_reader
+Generic: it never imports the todo app (bridge/todo/), which is built on it like any app.
+"""
+
+from .agent_responder import AgentFactory, AgentResponder
+from .attachment_input import attachment_parts, attachment_reader
 from .client_tools import ClientTool
+from .context import AgentContext, LiveWidget
 from .models import ModelCatalog, model_failure
-from .offline import OfflineModel
-from .responder import AgentFactory, AgentResponder
-from .tools import TASKS_CHANGED, TODO_TOOLS, TaskContext, make_responder, todo_agent
-from .widgets import COMPLETE_ACTION, task_list_widget
+from .progress import with_progress
+from .step_model import Call, EchoModel, Say, StepModel
 
 __all__ = [
-    "COMPLETE_ACTION",
-    "TASKS_CHANGED",
-    "TODO_TOOLS",
+    "AgentContext",
     "AgentFactory",
     "AgentResponder",
+    "Call",
     "ClientTool",
+    "EchoModel",
+    "LiveWidget",
     "ModelCatalog",
-    "OfflineModel",
-    "TaskContext",
+    "Say",
+    "StepModel",
     "attachment_parts",
     "attachment_reader",
-    "make_responder",
     "model_failure",
-    "task_list_widget",
-    "todo_agent",
+    "with_progress",
 ]

@@ -18,9 +18,10 @@ import httpx
 import pytest
 from agents import Agent, function_tool
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext
 from schemas import ThreadStreamEvent
 
 from ..conformance.scripted_model import ScriptedModel

@@ -22,10 +22,11 @@ from openai.types.responses import ResponseTextDeltaEvent
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.app import DatabaseUnavailable, create_app
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext
 from schemas import ThreadStreamEvent
 
 from ..conformance.scripted_model import ScriptedModel

@@ -15,7 +15,7 @@ from typing import Any
 from db import NotFound
 from schemas import Attachment
 
-from ..attachments import AttachmentFiles
+from ..attachment_files import AttachmentFiles
 from .history import AttachmentReader, InputPart
 
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

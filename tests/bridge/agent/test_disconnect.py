@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import make_responder
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 from bridge.turn import STOPPED_NOTE
 from schemas import AssistantMessageItem, SDKHiddenContextItem
 
-from ..wire import stream, user_input
+from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import HEADERS, body, events_until, serve
 

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from db import Store
 
-from .errors import BadRequest
+from ..errors import BadRequest
 
 Status = Literal["all", "open", "completed"]
 MAX_TITLE = 500

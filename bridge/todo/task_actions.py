@@ -22,9 +22,9 @@ from schemas import (
 
 from ..actions import ActionContext, ActionRegistry
 from ..errors import BadRequest, TurnFailed
-from ..tasks import TaskService
+from .task_list import COMPLETE_ACTION, task_list_text, task_list_widget
+from .tasks import TaskService
 from .tools import TASKS_CHANGED
-from .widgets import COMPLETE_ACTION, task_list_text, task_list_widget
 
 _ROW_KEY = re.compile(r"^task-(\d+)$")
 

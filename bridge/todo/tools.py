@@ -1,6 +1,6 @@
 """The todo tools the agent calls, through `TaskService`, always scoped to the turn's user.
 
-The todo rules (titles, dates, fields) live in `bridge.tasks.TaskService`, shared with
+The todo rules (titles, dates, fields) live in `bridge.todo.tasks.TaskService`, shared with
 `/api/tasks` and `/mcp`. A tool never raises for a mistake the model can fix (an unknown id,
 an empty title, a bad date): it returns the service's message as a sentence, so the model
 can correct itself or tell the user. The tools are built on the public agent API only: the
@@ -21,14 +21,14 @@ from agents import Agent, FunctionTool, RunContextWrapper, function_tool
 
 from db import TaskNotFound
 
+from ..agent.agent_responder import AgentResponder
+from ..agent.context import AgentContext
+from ..agent.progress import with_progress
 from ..responder import Turn
 from ..settings import Settings
-from ..tasks import TaskInvalid, TaskService
-from .context import AgentContext
-from .offline import OfflineModel
-from .progress import with_progress
-from .responder import AgentResponder
-from .widgets import task_list_text, task_list_widget
+from .offline_model import OfflineModel
+from .task_list import task_list_text, task_list_widget
+from .tasks import TaskInvalid, TaskService
 
 Status = Literal["all", "open", "completed"]
 

@@ -6,14 +6,15 @@ from datetime import date, timedelta
 
 import pytest
 
-from bridge.agent import AgentResponder, make_responder
-from bridge.agent.offline import NOTICE
+from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
+from bridge.todo.offline_model import NOTICE
+from bridge.todo.tools import make_responder
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
-from .conftest import (
+from ..agent.conftest import (
     USER,
     MakeTurn,
     answer_text,

@@ -12,11 +12,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bridge.agent import ClientTool, make_responder
+from bridge.agent import ClientTool
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 
-from ..wire import post, stream, types, user_input
+from ...wire import post, stream, types, user_input
 from . import fakeprovider as fp
 
 LOCATION = ClientTool(

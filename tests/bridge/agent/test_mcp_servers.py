@@ -18,14 +18,15 @@ from agents import Agent
 from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.agent import AgentResponder, TaskContext, make_responder
+from bridge.agent import AgentResponder
 from bridge.app import create_app
 from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
+from bridge.todo.tools import TaskContext, make_responder
 
-from ..conftest import RunningLifespan
-from ..wire import stream, user_input
+from ...conftest import RunningLifespan
+from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import free_port, serve
 

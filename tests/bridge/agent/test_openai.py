@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from bridge.agent import AgentResponder, make_responder
+from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 from db import Store
 from schemas import AssistantMessageItem, WorkflowItem
 
@@ -311,7 +312,7 @@ async def test_empty_answer_after_a_tool_still_ends_with_an_item(
     ],
 )
 def test_make_responder_picks_the_model(overrides: dict[str, object], kind: str) -> None:
-    from bridge.agent import make_responder
+    from bridge.todo.tools import make_responder
 
     responder = make_responder(_settings(**overrides))
 

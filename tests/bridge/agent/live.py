@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from ..live import free_port, serve  # noqa: F401  (re-exported for this package's tests)
+from ...live import free_port, serve  # noqa: F401  (re-exported for this package's tests)
 
 
 def body(op: str, **params: Any) -> dict[str, Any]:

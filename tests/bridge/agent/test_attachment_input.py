@@ -11,11 +11,12 @@ from typing import Any
 import httpx
 import pytest
 
-from bridge.agent import attachment_parts, make_responder
+from bridge.agent import attachment_parts
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 from schemas import FileAttachment, ImageAttachment
 
-from ..wire import post, stream, user_input
+from ...wire import post, stream, user_input
 from . import fakeprovider as fp
 
 PNG = base64.b64decode(

@@ -9,9 +9,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from .context import Services
-from .errors import BadRequest
-from .limits import read_body
+from ..context import Services
+from ..errors import BadRequest
+from ..limits import read_body
 from .tasks import TaskService
 
 

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from bridge.agent import AgentResponder, make_responder
+from bridge.agent import AgentResponder
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 from db import Store
 
 from . import fakeprovider as fp
@@ -84,7 +85,7 @@ async def test_closing_the_generator_stops_the_run(
 
 
 async def test_offline_run_stops_too(make_turn: MakeTurn, store: Store) -> None:
-    from bridge.agent import OfflineModel
+    from bridge.todo.offline_model import OfflineModel
 
     responder = make_responder(Settings(offline=True), model=OfflineModel(delay=0.02))
     turn = await make_turn("hello")

@@ -22,11 +22,11 @@ from openai import AsyncOpenAI
 
 from schemas import ThreadStreamEvent, WireBase
 
-from ..attachments import AttachmentFiles
+from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
 from ..settings import MCPServerConfig, Settings
-from .attachments import attachment_reader
+from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
 from .context import AgentContext
 from .history import AttachmentReader, ItemConverter, build_input

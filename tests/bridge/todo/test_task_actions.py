@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import make_responder
 from bridge.app import default_actions
 from bridge.settings import Settings
+from bridge.todo.tools import make_responder
 from db import Store
 
-from ..wire import parse_sse, post, user_input
+from ...wire import parse_sse, post, user_input
 
 
 def _rows(widget: dict[str, Any]) -> dict[str, Any]:

@@ -7,13 +7,14 @@ from typing import Any
 
 import pytest
 
-from bridge.agent import AgentResponder, make_responder
+from bridge.agent import AgentResponder
 from bridge.settings import Settings
-from bridge.tasks import MAX_TITLE
+from bridge.todo.tasks import MAX_TITLE
+from bridge.todo.tools import make_responder
 from db import Store
 
-from . import fakeprovider as fp
-from .conftest import USER, MakeTurn, collect, types
+from ..agent import fakeprovider as fp
+from ..agent.conftest import USER, MakeTurn, collect, types
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from starlette.types import Receive, Scope, Send
 
 from db import NotFound
 
-from .context import Services
-from .errors import BridgeError
+from ..context import Services
+from ..errors import BridgeError
 from .tasks import TaskService
 
 MCP_PATH = "/mcp"
@@ -123,7 +123,7 @@ class MCPEndpoint:
             yield
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from .routes import error_response
+        from ..routes import error_response
 
         request = Request(scope, receive)
         try:
