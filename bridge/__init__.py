@@ -33,10 +33,10 @@ from schemas import (
 )
 
 from .actions import ActionContext, ActionRegistry
+from .agent.agent_responder import AgentResponder
 from .agent.client_tools import ClientTool
 from .agent.context import AgentContext, LiveWidget
 from .agent.progress import with_progress
-from .agent.agent_responder import AgentResponder
 from .agent.step_model import Call, EchoModel, Say, StepModel
 from .agent.widget_builders import (
     ActionConfig,

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 from agents import RunResultStreaming, StreamEvent
 
@@ -37,7 +38,7 @@ class MergedStream:
 
     def __init__(self, result: RunResultStreaming, context: AgentContext[Any]) -> None:
         self._result = result
-        self._events = result.stream_events()
+        self._events = cast(AsyncGenerator[StreamEvent, None], result.stream_events())
         self._queue: asyncio.Queue[StreamEvent | ThreadStreamEvent | _End | _Failed] = (
             asyncio.Queue()
         )

@@ -29,6 +29,7 @@ from schemas import (
     FileSource,
     HiddenContextItem,
     ProgressUpdateEvent,
+    StatusIndicator,
     ThoughtTask,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
@@ -359,10 +360,12 @@ class TurnEvents:
         reasoning.thoughts.setdefault(key, "")
         return reasoning
 
-    def _show_thought(self, index: int, key: Any, status: str) -> list[ThreadStreamEvent]:
+    def _show_thought(
+        self, index: int, key: Any, status: StatusIndicator
+    ) -> list[ThreadStreamEvent]:
         """The thought as it is now: added the first time (with its first words), else updated."""
         reasoning, item, out = self._workflow(index)
-        task = ThoughtTask(content=reasoning.thoughts[key], status_indicator=status)  # type: ignore[arg-type]
+        task = ThoughtTask(content=reasoning.thoughts[key], status_indicator=status)
         if key in reasoning.shown:
             update: WorkflowTaskAdded | WorkflowTaskUpdated = WorkflowTaskUpdated(
                 task_index=reasoning.shown.index(key), task=task
