@@ -58,7 +58,12 @@ class Turn:
 
 
 class Responder(Protocol):
-    """Anything that answers a turn with a stream of ChatKit events."""
+    """Anything that answers a turn with a stream of ChatKit events.
+
+    Optional: `running(*, files)` (an async context manager the app enters for its lifetime)
+    and `stopped(thread, kept) -> items` (what to store after the user stopped an answer,
+    given the partial items kept; the bridge's default is a hidden "the user stopped" note).
+    """
 
     def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Yield the answer's events; raise TurnFailed for a failure the user should see."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,6 +60,21 @@ STOPPED_NOTE = (
     "Do not continue it; answer the next message on its own."
 )
 CLEANUP_SECONDS = 10.0
+
+StopHook = Callable[[ThreadMetadata, list[ThreadItem]], Awaitable[Sequence[ThreadItem]]]
+"""What to store after a stop, given the thread and the partial items kept: the responder's
+`stopped(thread, kept)` when it has one (an app overrides it), else `stopped_note`."""
+
+
+async def stopped_note(thread: ThreadMetadata, kept: list[ThreadItem]) -> list[ThreadItem]:
+    """The default after a stop: a hidden note, so the next answer does not continue the old."""
+    return [
+        SDKHiddenContextItem(
+            id=new_id("hid"), thread_id=thread.id, created_at=utcnow(), content=STOPPED_NOTE
+        )
+    ]
+
+
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
 
 
@@ -227,6 +242,7 @@ async def run_turn(
     title_from: UserMessageItem | None = None,
     record: RequestLog | None = None,
     shutdown: ShutdownWatch | None = None,
+    on_stop: StopHook | None = None,
 ) -> AsyncIterator[bytes]:
     """The frames of one streaming op.
 
@@ -283,7 +299,7 @@ async def run_turn(
         )
         stats.outcome = "error" if by_shutdown else "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-            await _keep_after_stop(store, user_id, thread, pending)
+            await _keep_after_stop(store, user_id, thread, pending, on_stop or stopped_note)
         if not by_shutdown:
             raise
         stats.error = "server shutting down"
@@ -321,16 +337,18 @@ async def _persist(
 
 
 async def _keep_after_stop(
-    store: Store, user_id: str, thread: ThreadMetadata, pending: _Pending
+    store: Store, user_id: str, thread: ThreadMetadata, pending: _Pending, on_stop: StopHook
 ) -> None:
-    for item in pending.keepable():
+    kept = pending.keepable()
+    for item in kept:
         await store.save_item(user_id, item)
-    await store.add_item(
-        user_id,
-        SDKHiddenContextItem(
-            id=new_id("hid"), thread_id=thread.id, created_at=utcnow(), content=STOPPED_NOTE
-        ),
-    )
+    try:
+        after = await on_stop(thread, list(kept))
+    except Exception:  # an app's hook must not lose the stop; fall back to the bridge's note
+        log.exception("the stop hook failed on thread %s", thread.id)
+        after = await stopped_note(thread, list(kept))
+    for item in after:
+        await store.add_item(user_id, item)
 
 
 async def _maybe_title(

@@ -20,12 +20,13 @@ from agents.mcp import MCPServer, MCPServerManager, MCPServerStreamableHttp
 from agents.models.interface import Model
 from openai import AsyncOpenAI
 
-from schemas import ThreadStreamEvent, WireBase
+from schemas import ThreadItem, ThreadMetadata, ThreadStreamEvent, WireBase
 
 from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
 from ..settings import MCPServerConfig, Settings
+from ..turn import StopHook, stopped_note
 from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
 from .context import AgentContext
@@ -81,6 +82,7 @@ class AgentResponder(Generic[TState]):
         client_tools: Sequence[ClientTool] = (),
         mcp_servers: Sequence[MCPServer] = (),
         max_turns: int = 10,
+        on_stop: StopHook | None = None,
     ) -> None:
         self.settings = settings
         self.catalog = ModelCatalog(settings, client=client, offline=offline_model)
@@ -103,6 +105,9 @@ class AgentResponder(Generic[TState]):
         self.mcp_servers: list[MCPServer] = []
         """The MCP servers connected by `running()`, given to every turn's agent."""
         self.max_turns = max_turns
+        self.on_stop = on_stop
+        """What to store after the user stopped an answer (`stopped`); None: the bridge's
+        hidden "the user stopped" note."""
 
     @asynccontextmanager
     async def running(self, *, files: AttachmentFiles | None = None) -> AsyncIterator[None]:
@@ -128,6 +133,11 @@ class AgentResponder(Generic[TState]):
                 yield
             finally:
                 self.mcp_servers = []
+
+    async def stopped(self, thread: ThreadMetadata, kept: list[ThreadItem]) -> Sequence[ThreadItem]:
+        """The items to store after the user stopped an answer (the partial ones are `kept`
+        already); override it, or pass `on_stop=`, to keep something else."""
+        return await (self.on_stop or stopped_note)(thread, kept)
 
     def _model(self, turn: Turn) -> Model:
         if self.model is not None:

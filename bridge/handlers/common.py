@@ -66,6 +66,7 @@ def open_stream(
         title_from=title_from,
         record=record,
         shutdown=ShutdownWatch(shutdown, ctx.settings.shutdown_grace_seconds),
+        on_stop=getattr(ctx.services.responder, "stopped", None),
     )
 
     async def on_close() -> None:
