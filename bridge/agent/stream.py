@@ -5,12 +5,15 @@ call every item `__fake_id__`), so messages and reasoning are tracked by their o
 within the current model response. Text is always sent as updates of an item that was added
 first, because the widget drops a delta for a part it has not seen, and because the turn
 pipeline keeps the text of an added item when the client stops.
+
+The converter knows no app: tools reach the page through their `AgentContext` (context.py),
+whose events arrive here in order (`emitted`); a tool's progress line comes from the tool or
+the app (progress.py); reasoning and hosted tools have modules of their own.
 """
 
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,22 +28,15 @@ from schemas import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     ClientToolCallItem,
-    DurationSummary,
     FileSource,
     HiddenContextItem,
     ProgressUpdateEvent,
-    StatusIndicator,
-    ThoughtTask,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemRemovedEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     URLSource,
-    Workflow,
-    WorkflowItem,
-    WorkflowTaskAdded,
-    WorkflowTaskUpdated,
     utcnow,
 )
 
@@ -49,6 +45,7 @@ from .context import AgentContext
 from .history import TOOL_MEMORY
 from .hosted import HostedCalls
 from .progress import ProgressLabel
+from .reasoning import ReasoningWorkflows
 
 
 @dataclass
@@ -67,16 +64,6 @@ class _Message:
     parts: dict[int, _Part] = field(default_factory=dict)
     """Our content index for each provider content index, in order of arrival."""
     order: list[int] = field(default_factory=list)
-
-
-@dataclass
-class _Reasoning:
-    started: float
-    item: WorkflowItem | None = None
-    thoughts: dict[Any, str] = field(default_factory=dict)
-    """Summary parts (by index) and reasoning text parts (by ("text", index)), in order."""
-    shown: list[Any] = field(default_factory=list)
-    """The thoughts sent as workflow tasks, in task order."""
 
 
 class TurnEvents:
@@ -98,7 +85,7 @@ class TurnEvents:
         """Server tool calls with their outputs, to store as hidden items (taken by the
         responder): the next turn's model input replays them (history.py)."""
         self._messages: dict[int, _Message] = {}
-        self._reasoning: dict[int, _Reasoning] = {}
+        self._reasoning = ReasoningWorkflows(turn)
         self._hosted = HostedCalls(turn)
         self._calls: dict[str, tuple[str, str]] = {}
         self._client_call_sent = False
@@ -161,8 +148,7 @@ class TurnEvents:
         out: list[ThreadStreamEvent] = []
         for index in list(self._messages):
             out.extend(self._message_done(index))
-        for index in list(self._reasoning):
-            out.extend(self._reasoning_done(index))
+        out.extend(self._reasoning.close())
         out.extend(self._hosted.close())
         return out
 
@@ -190,21 +176,21 @@ class TurnEvents:
                 if index in self._messages:
                     return self._message_done(index)
                 if index in self._reasoning:
-                    return self._reasoning_done(index)
+                    return self._reasoning.finished(index)
                 return self._hosted.finished(index, data.item)
             case "response.image_generation_call.partial_image":
                 return self._hosted.partial_image(index, data)
             case "response.reasoning_summary_part.added":
-                self._thought(index, data.summary_index)
+                self._reasoning.thought(index, data.summary_index)
                 return []
             case "response.reasoning_summary_text.delta":
-                return self._thought_delta(index, data.summary_index, data.delta)
+                return self._reasoning.delta(index, data.summary_index, data.delta)
             case "response.reasoning_summary_text.done":
-                return self._thought_done(index, data.summary_index, data.text)
+                return self._reasoning.done(index, data.summary_index, data.text)
             case "response.reasoning_text.delta":
-                return self._thought_delta(index, ("text", data.content_index), data.delta)
+                return self._reasoning.delta(index, ("text", data.content_index), data.delta)
             case "response.reasoning_text.done":
-                return self._thought_done(index, ("text", data.content_index), data.text)
+                return self._reasoning.done(index, ("text", data.content_index), data.text)
         return []
 
     def _item_added(self, index: int, item: Any) -> list[ThreadStreamEvent]:
@@ -212,7 +198,7 @@ class TurnEvents:
         if kind == "message":
             return self._start_message(index)
         if kind == "reasoning":
-            self._reasoning[index] = _Reasoning(started=time.monotonic())
+            self._reasoning.started(index)
             return []
         if kind == "function_call" and item.name in self.context.client_tools:
             return []  # the page runs it: its pending item is all the widget needs
@@ -270,7 +256,7 @@ class TurnEvents:
         return out
 
     def _annotation(self, index: int, provider_index: int, raw: Any) -> list[ThreadStreamEvent]:
-        annotation = _annotation(raw)
+        annotation = raw if isinstance(raw, Annotation) else _annotation(raw)
         if annotation is None:
             return []
         message, ours, out = self._part(index, provider_index)
@@ -299,18 +285,8 @@ class TurnEvents:
             # Some servers send citations only with the finished part.
             for raw_annotation in getattr(raw, "annotations", None) or []:
                 out.extend(self._annotation(index, provider_index, raw_annotation))
-        for annotation in self.context.take_citations():
-            part.annotations.append(annotation)
-            out.append(
-                ThreadItemUpdatedEvent(
-                    item_id=message.item.id,
-                    update=AssistantMessageContentPartAnnotationAdded(
-                        content_index=ours,
-                        annotation_index=len(part.annotations) - 1,
-                        annotation=annotation,
-                    ),
-                )
-            )
+        for annotation in self.context.take_citations():  # sources the tools cited
+            out.extend(self._annotation(index, provider_index, annotation))
         part.done = True
         out.append(
             ThreadItemUpdatedEvent(
@@ -339,68 +315,6 @@ class TurnEvents:
         out.extend(self._message_done(index))
         self._track(out)
         return out
-
-    # ---- reasoning --------------------------------------------------------------------------
-
-    def _workflow(self, index: int) -> tuple[_Reasoning, WorkflowItem, list[ThreadStreamEvent]]:
-        reasoning = self._reasoning.setdefault(index, _Reasoning(started=time.monotonic()))
-        out: list[ThreadStreamEvent] = []
-        if reasoning.item is None:
-            reasoning.item = WorkflowItem(
-                id=self.turn.new_id("wf"),
-                thread_id=self.turn.thread.id,
-                created_at=utcnow(),
-                workflow=Workflow(type="reasoning", tasks=[], expanded=False),
-            )
-            out.append(ThreadItemAddedEvent(item=reasoning.item))
-        return reasoning, reasoning.item, out
-
-    def _thought(self, index: int, key: Any) -> _Reasoning:
-        reasoning = self._reasoning.setdefault(index, _Reasoning(started=time.monotonic()))
-        reasoning.thoughts.setdefault(key, "")
-        return reasoning
-
-    def _show_thought(
-        self, index: int, key: Any, status: StatusIndicator
-    ) -> list[ThreadStreamEvent]:
-        """The thought as it is now: added the first time (with its first words), else updated."""
-        reasoning, item, out = self._workflow(index)
-        task = ThoughtTask(content=reasoning.thoughts[key], status_indicator=status)
-        if key in reasoning.shown:
-            update: WorkflowTaskAdded | WorkflowTaskUpdated = WorkflowTaskUpdated(
-                task_index=reasoning.shown.index(key), task=task
-            )
-        else:
-            reasoning.shown.append(key)
-            update = WorkflowTaskAdded(task_index=len(reasoning.shown) - 1, task=task)
-        out.append(ThreadItemUpdatedEvent(item_id=item.id, update=update))
-        return out
-
-    def _thought_delta(self, index: int, key: Any, delta: str) -> list[ThreadStreamEvent]:
-        reasoning = self._thought(index, key)
-        if not delta:
-            return []
-        reasoning.thoughts[key] += delta
-        return self._show_thought(index, key, "loading")
-
-    def _thought_done(self, index: int, key: Any, text: str) -> list[ThreadStreamEvent]:
-        reasoning = self._thought(index, key)
-        reasoning.thoughts[key] = text
-        return self._show_thought(index, key, "complete")
-
-    def _reasoning_done(self, index: int) -> list[ThreadStreamEvent]:
-        reasoning = self._reasoning.pop(index)
-        if reasoning.item is None:
-            return []  # reasoning without a summary: nothing to show
-        tasks = [
-            ThoughtTask(content=reasoning.thoughts[key], status_indicator="complete")
-            for key in reasoning.shown
-        ]
-        seconds = round(time.monotonic() - reasoning.started)
-        workflow = Workflow(
-            type="reasoning", tasks=list(tasks), summary=DurationSummary(duration=seconds)
-        )
-        return [ThreadItemDoneEvent(item=reasoning.item.model_copy(update={"workflow": workflow}))]
 
     # ---- what tools did ---------------------------------------------------------------------
 
