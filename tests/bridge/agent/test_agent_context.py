@@ -7,7 +7,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from agents import Agent, RunContextWrapper, function_tool
+import pytest
+from agents import (
+    Agent,
+    GuardrailFunctionOutput,
+    RunContextWrapper,
+    function_tool,
+    output_guardrail,
+)
 
 from bridge import (
     AgentContext,
@@ -19,6 +26,7 @@ from bridge import (
     Settings,
     Text,
     Turn,
+    TurnFailed,
     with_progress,
 )
 from schemas import ClientToolCallItem, HiddenContextItem, WidgetItem
@@ -203,3 +211,23 @@ async def test_offline_without_a_script_says_so_and_echoes(make_turn: MakeTurn) 
     assert_well_formed(events)
     text = answer_text(events)
     assert "Offline model" in text and "hello there" in text
+
+
+async def test_a_tripped_guardrail_forgets_the_turns_tool_calls(make_turn: MakeTurn) -> None:
+    @output_guardrail
+    async def block(ctx: RunContextWrapper[Any], agent: Agent[Any], output: Any) -> Any:
+        return GuardrailFunctionOutput(output_info="no", tripwire_triggered=True)
+
+    def agent(turn: Turn) -> Agent[AgentContext[None]]:
+        return Agent[AgentContext[None]](
+            name="A", instructions="x", tools=[secret], output_guardrails=[block]
+        )
+
+    model = EchoModel([Call("secret"), Say("4711")])
+    responder = AgentResponder(Settings(offline=True), agent=agent, model=model)
+    turn = await make_turn("number?")
+    with pytest.raises(TurnFailed):
+        await collect(responder, turn)
+
+    stored = await turn.store.load_items(USER, turn.thread.id)
+    assert [item.type for item in stored] == ["user_message"]
