@@ -231,3 +231,24 @@ async def test_a_tripped_guardrail_forgets_the_turns_tool_calls(make_turn: MakeT
 
     stored = await turn.store.load_items(USER, turn.thread.id)
     assert [item.type for item in stored] == ["user_message"]
+
+
+@function_tool
+async def mark(ctx: RunContextWrapper[AgentContext[Shop]]) -> str:
+    """Tells the page something changed."""
+    ctx.context.client_effect("marked")
+    return "marked"
+
+
+async def test_tool_events_keep_their_place_when_the_consumer_lags(make_turn: MakeTurn) -> None:
+    # The pipeline awaits a database write per finished item, so the reader lags behind the
+    # run; a tool's event still comes after the model events of the step that called it.
+    model = EchoModel([Call("secret"), Call("mark"), Say("ok")])
+    responder = _responder(model, secret, mark, progress={"secret": "A…", "mark": "B…"})
+    events = []
+    async for event in responder.respond(await make_turn("go")):
+        events.append(event)
+        await asyncio.sleep(0.005)
+
+    kinds = [e.text if e.type == "progress_update" else e.type for e in events]
+    assert kinds[:3] == ["A…", "B…", "client_effect"]
