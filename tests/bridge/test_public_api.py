@@ -84,6 +84,7 @@ def test_all_is_sorted_unique_and_complete() -> None:
 
 
 def test_every_public_name_resolves() -> None:
+    assert sorted(bridge._EXPORTS) == bridge.__all__
     for name in bridge.__all__:
         assert getattr(bridge, name) is not None, name
 
