@@ -217,11 +217,11 @@ class AgentResponder(Generic[TState]):
         try:
             async for got in merged:
                 out = events.emitted(got) if isinstance(got, WireBase) else events.convert(got)
-                for event in out:
-                    yield event
-                for item in events.take_memory():
+                for item in events.take_memory():  # before a client call the output may end on
                     await turn.store.add_item(turn.user_id, item)
                     remembered.append(item.id)
+                for event in out:
+                    yield event
             for event in events.finish():
                 yield event
         except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:

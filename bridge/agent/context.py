@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import AsyncIterable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -258,12 +259,19 @@ class AgentContext(Generic[TState]):
         taken, self.citations = self.citations, []
         return taken
 
-    def call_client_tool(self, name: str, arguments: dict[str, Any], *, call_id: str) -> bool:
+    def call_client_tool(
+        self, name: str, arguments: dict[str, Any], *, call_id: str | None = None
+    ) -> bool:
         """Ask the page to run a tool; the turn ends after this step. Only the first call of
-        a turn is sent (the widget runs one client tool per stream); returns whether it was."""
+        a turn is sent (the widget runs one client tool per stream); returns whether it was.
+
+        `call_id` pairs the call with the page's output in later model input: a fresh one by
+        default (never the calling tool's own id, which its own output already uses)."""
         if self.client_call is not None:
             return False
-        self.client_call = PendingClientCall(call_id=call_id, name=name, arguments=arguments)
+        self.client_call = PendingClientCall(
+            call_id=call_id or f"call_{uuid.uuid4().hex}", name=name, arguments=arguments
+        )
         return True
 
 

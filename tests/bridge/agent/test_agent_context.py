@@ -68,7 +68,7 @@ async def open_flow(ctx: RunContextWrapper[AgentContext[Shop]]) -> str:
 @function_tool
 async def ask_page(ctx: RunContextWrapper[AgentContext[Shop]]) -> str:
     """A server tool that asks the page to run a tool."""
-    ctx.context.call_client_tool("pick_seat", {"row": 3}, call_id=ctx.tool_call_id)
+    ctx.context.call_client_tool("pick_seat", {"row": 3})
     return "asked"
 
 
@@ -135,6 +135,23 @@ async def test_a_server_tool_can_ask_the_page_and_the_run_ends(make_turn: MakeTu
         "pending",
     )
     assert len(model.inputs) == 1  # not asked again
+
+    # The page answers; the next model input has both calls, each with its own id, in order.
+    turn = await make_turn("and?")
+    done = last.item.model_copy(update={"status": "completed", "output": {"seat": "3A"}})
+    await turn.store.save_item(USER, done)
+    model.load([Say("Seat 3A.")])
+    await collect(_responder(model, ask_page), turn)
+    told = [
+        i for i in model.inputs[-1] if i.get("type") in ("function_call", "function_call_output")
+    ]
+    assert [(i["type"], i.get("name")) for i in told] == [
+        ("function_call", "ask_page"),
+        ("function_call_output", None),
+        ("function_call", "pick_seat"),
+        ("function_call_output", None),
+    ]
+    assert told[0]["call_id"] == told[1]["call_id"] != told[2]["call_id"] == told[3]["call_id"]
 
 
 async def test_progress_comes_from_the_tool_or_the_app_never_a_default(
