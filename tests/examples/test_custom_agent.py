@@ -4,8 +4,6 @@ port it is told."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,31 +11,18 @@ import pytest
 from agents.testing import ScriptedModel, assistant_message, function_call
 from starlette.applications import Starlette
 
-from bridge.settings import Settings
 from examples import custom_agent
 
-from ..conftest import RunningLifespan
 from ..wire import post, stream, user_input
+from .conftest import Start
 
 
 @pytest.fixture
-async def start(tmp_path: Path) -> AsyncIterator[Any]:
-    lifespans: list[RunningLifespan] = []
-
+def start(start_example: Start) -> Start:
     async def started(**options: Any) -> tuple[Starlette, httpx.AsyncClient]:
-        settings = Settings(
-            offline=True, database_url=f"sqlite:///{tmp_path}/shop.db", data_dir=tmp_path
-        )
-        app = custom_agent.build_app(settings, **options)
-        lifespan = RunningLifespan(app)
-        await lifespan.start()
-        lifespans.append(lifespan)
-        transport = httpx.ASGITransport(app=app)
-        return app, httpx.AsyncClient(transport=transport, base_url="http://shop.test")
+        return await start_example(custom_agent.build_app, **options)
 
-    yield started
-    for lifespan in lifespans:
-        await lifespan.stop()
+    return started
 
 
 def _texts(events: list[dict[str, Any]]) -> list[str]:

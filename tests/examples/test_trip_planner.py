@@ -4,40 +4,26 @@ citation, a client tool, a Book action writing its own table, and memory of the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bridge import Call, EchoModel, Say, Settings
+from bridge import Call, EchoModel, Say
 from bridge.auth import LOCAL_USER
 from examples import trip_planner
 
-from ..conftest import RunningLifespan
 from ..wire import post, stream, user_input
+from .conftest import Start
 
 
 @pytest.fixture
-async def start(tmp_path: Path) -> AsyncIterator[Any]:
-    lifespans: list[RunningLifespan] = []
-
+def start(start_example: Start) -> Start:
     async def started(model: Any = None) -> tuple[Starlette, httpx.AsyncClient]:
-        settings = Settings(
-            offline=True, database_url=f"sqlite:///{tmp_path}/trips.db", data_dir=tmp_path
-        )
-        app = trip_planner.build_app(settings, model=model, delay=0.0)
-        lifespan = RunningLifespan(app)
-        await lifespan.start()
-        lifespans.append(lifespan)
-        transport = httpx.ASGITransport(app=app)
-        return app, httpx.AsyncClient(transport=transport, base_url="http://trips.test")
+        return await start_example(trip_planner.build_app, model=model, delay=0.0)
 
-    yield started
-    for lifespan in lifespans:
-        await lifespan.stop()
+    return started
 
 
 def _kinds(events: list[dict[str, Any]]) -> list[str]:
