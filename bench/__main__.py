@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .report import check, render
-from .run import FULL, QUICK, run
+from .run import FULL, QUICK, run, run_postgres
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -31,9 +31,24 @@ def main(argv: list[str] | None = None) -> int:
         help="both servers' log level (default info, as `bridge serve`; 'warning' is quiet)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
+    parser.add_argument(
+        "--only",
+        choices=["postgres"],
+        default=None,
+        help="postgres: only the PostgreSQL round trips and items.list vs bare psycopg "
+        "(writes results/postgres.json)",
+    )
     args = parser.parse_args(argv)
 
     plan = replace(QUICK if args.quick else FULL, log_level=args.log_level)
+    if args.only == "postgres":
+        doc = run_postgres(plan, pg_url=args.postgres, keep=args.keep)
+        doc["targets"] = check(doc)
+        print(render(doc))
+        out = args.out or RESULTS / "postgres.json"
+        out.write_text(json.dumps(doc, indent=2) + "\n")
+        print(f"wrote {out}", file=sys.stderr)
+        return 0
     doc = run(plan, quick=args.quick, pg_url=args.postgres, keep=args.keep)
     doc["targets"] = check(doc)
     table = render(doc)

@@ -23,6 +23,7 @@ from typing import Any
 from .client import Connection, request_bytes
 
 PATH = "/chatkit"
+TEXT_DELTA = b'"type":"assistant_message.content_part.text_delta"'
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -79,12 +80,13 @@ async def run_rps(
     requests = [request_bytes(PATH, body, headers=headers) for body in bodies]
     latencies: list[float] = []
     completed = 0
+    answered = 0
     errors: list[str] = []
     begin = time.perf_counter() + warmup
     end = begin + seconds
 
     async def worker(index: int) -> None:
-        nonlocal completed
+        nonlocal completed, answered
         conn = await Connection(port).open()
         turn = index
         try:
@@ -94,6 +96,7 @@ async def run_rps(
                     return
                 status, body = await conn.request(requests[turn % len(requests)])
                 finished = time.perf_counter()
+                answered += 1
                 turn += 1
                 if status != 200:
                     if len(errors) < 5:
@@ -108,6 +111,7 @@ async def run_rps(
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
     return {
         "requests": len(latencies),
+        "answered": answered,
         "errors": errors,
         "rps": completed / seconds,
         **summary_ms(latencies),
@@ -138,9 +142,11 @@ async def timed_stream(conn: Connection, body: bytes, headers: dict[str, str]) -
     model_first = (
         frames[options + 1][0] if options is not None and options + 1 < len(frames) else None
     )
+    delta_first = next((at for at, frame in frames if TEXT_DELTA in frame), None)
     return {
         "first": frames[0][0],
         "model_first": model_first,
+        "delta_first": delta_first,
         "end": time.perf_counter() - started,
         "frames": [frame for _, frame in frames],
         "times": [at for at, _ in frames],
@@ -162,41 +168,37 @@ async def run_ttfe(
     results: dict[str, Any] = {}
     try:
         created: list[str] = []
-        first: list[float] = []
-        model: list[float] = []
-        total: list[float] = []
+        turns: list[dict[str, Any]] = []
         for n in range(warmup + samples):
             turn = await timed_stream(conn, create_body(text), headers)
             created.append(_thread_id(turn["frames"][0]))
             if n >= warmup:
-                first.append(turn["first"])
-                total.append(turn["end"])
-                if turn["model_first"] is not None:
-                    model.append(turn["model_first"])
-        results["threads.create"] = _ttfe_summary(first, model, total)
-        first, model, total = [], [], []
+                turns.append(turn)
+        results["threads.create"] = _ttfe_summary(turns)
+        turns = []
         for n in range(warmup + samples):
             thread_id = created[n % len(created)]
             turn = await timed_stream(conn, add_message_body(thread_id, text), headers)
             if n >= warmup:
-                first.append(turn["first"])
-                total.append(turn["end"])
-                if turn["model_first"] is not None:
-                    model.append(turn["model_first"])
-        results["threads.add_user_message"] = _ttfe_summary(first, model, total)
+                turns.append(turn)
+        results["threads.add_user_message"] = _ttfe_summary(turns)
     finally:
         conn.close()
     return results
 
 
-def _ttfe_summary(first: list[float], model: list[float], total: list[float]) -> dict[str, Any]:
-    ms = summary_ms(first)
+def _ttfe_summary(turns: list[dict[str, Any]]) -> dict[str, Any]:
+    def p50(key: str) -> float:
+        return summary_ms([t[key] for t in turns if t[key] is not None])["p50_ms"]
+
+    ms = summary_ms([t["first"] for t in turns])
     return {
-        "samples": len(first),
+        "samples": len(turns),
         "p50_ms": ms["p50_ms"],
         "p99_ms": ms["p99_ms"],
-        "model_first_p50_ms": summary_ms(model)["p50_ms"],
-        "turn_p50_ms": summary_ms(total)["p50_ms"],
+        "model_first_p50_ms": p50("model_first"),
+        "delta_first_p50_ms": p50("delta_first"),
+        "turn_p50_ms": p50("end"),
     }
 
 

@@ -88,6 +88,10 @@ def targets(doc: dict[str, Any]) -> list[Target]:
             "KB",
         ),
     ]
+    if doc["metrics"].get("round_trips"):
+        found += postgres_targets()
+    if doc["metrics"].get("growth") is None:
+        return [t for t in found if t.name.endswith("(PostgreSQL)")]
     sizes = doc["plan"]["growth_sizes"]
     for op in ("items.list", "items.list.after", "threads.list"):
         found.append(
@@ -99,6 +103,35 @@ def targets(doc: dict[str, Any]) -> list[Target]:
                 "x",
             )
         )
+    return found
+
+
+ROUND_TRIP_LIMITS = {"first_event": 1, "first_text_delta": 2, "whole_turn": 6}
+"""Issue #13: round trips to the database per phase of a turn, with an instant model."""
+
+
+def postgres_targets() -> list[Target]:
+    """Issue #13's targets: round trips per phase, and items.list against bare psycopg."""
+    found = [
+        Target(
+            "items.list throughput vs bare psycopg (PostgreSQL)",
+            ">= 0.6x",
+            _get("throughput", "items.list", "postgres", "ratio_bare_pg"),
+            lambda v: v >= 0.6,
+            "x",
+        )
+    ]
+    for op in ("threads.create", "threads.add_user_message"):
+        for phase, limit in ROUND_TRIP_LIMITS.items():
+            found.append(
+                Target(
+                    f"{op} round trips, {phase.replace('_', ' ')} (PostgreSQL)",
+                    f"<= {limit}",
+                    _get("round_trips", op, phase, "round_trips"),
+                    lambda v, limit=limit: v <= limit + 0.5,  # type: ignore[misc]
+                    "",
+                )
+            )
     return found
 
 
@@ -138,6 +171,28 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
     return [line, rule, *body]
 
 
+def _round_trip_table(rt: dict[str, Any]) -> list[str]:
+    out = [
+        "",
+        f"PostgreSQL round trips per phase ((proxied - direct) / {rt['rtt_ms']:.0f} ms RTT, "
+        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each):",
+        "",
+    ]
+    rows = []
+    for op in ("threads.create", "threads.add_user_message"):
+        for phase, s in rt[op].items():
+            rows.append(
+                [
+                    op,
+                    phase.replace("_", " "),
+                    _num(s["round_trips"], 1),
+                    _num(s["direct_ms"], 2),
+                    _num(s["proxied_ms"], 2),
+                ]
+            )
+    return out + _table(["op", "phase", "round trips", "direct p50 ms", "proxied p50 ms"], rows)
+
+
 def render(doc: dict[str, Any]) -> str:
     """The targets table and the detail tables, as Markdown."""
     m = doc["metrics"]
@@ -150,7 +205,7 @@ def render(doc: dict[str, Any]) -> str:
         "",
     ]
     out += _table(
-        ["target (single worker, SQLite)", "wants", "measured", "pass"],
+        ["target (single worker, SQLite unless said)", "wants", "measured", "pass"],
         [
             [
                 r["target"],
@@ -177,10 +232,32 @@ def render(doc: dict[str, Any]) -> str:
                     _num(s["rps"], 0),
                     _num(s["p50_ms"], 2),
                     _num(s["p99_ms"], 2),
-                    _num(s.get("ratio"), 2) if name != "bare" else "",
+                    _num(s.get("ratio"), 2),
+                    _num(s.get("ratio_bare_pg"), 2),
+                    _num(s.get("cpu_us_per_request"), 0),
+                    _num(s.get("cpu_ratio_bare_pg"), 2),
                 ]
             )
-    out += _table(["op", "server", "req/s", "p50 ms", "p99 ms", "bridge/bare"], rows)
+    out += _table(
+        [
+            "op",
+            "server",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "bridge/bare",
+            "bridge/bare-pg",
+            "server CPU us/req",
+            "bare-pg CPU / bridge CPU",
+        ],
+        rows,
+    )
+    if m.get("round_trips"):
+        out += _round_trip_table(m["round_trips"])
+    if "ttfe" not in m:
+        for note in doc["notes"]:
+            out += ["", f"Note: {note}"]
+        return "\n".join(out) + "\n"
     out += ["", "Time to first event (sequential, offline model):", ""]
     rows = []
     for db, ops in m["ttfe"].items():

@@ -27,6 +27,7 @@ from . import seed as seeding
 from .client import post
 from .procs import Holder, Server, load
 from .responders import Script
+from .roundtrips import measure_round_trips
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,9 @@ class Plan:
     growth_rounds: int = 3
     growth_seconds: float = 1.0
     log_level: str = "info"
+    rt_rounds: int = 5
+    rt_samples: int = 10
+    rtt_ms: float = 20.0
 
 
 FULL = Plan()
@@ -63,10 +67,14 @@ QUICK = Plan(
     growth_sizes=(10, 100, 1_000),
     growth_rounds=1,
     growth_seconds=0.4,
+    rt_rounds=1,
+    rt_samples=3,
 )
 
 THROUGHPUT_OPS = ("items.list", "threads.get_by_id")
 GROWTH_OPS = ("items.list", "items.list.after", "threads.list")
+BARE_PG_OPS = ("items.list",)
+"""What the bare PostgreSQL endpoint answers (the bridge on PostgreSQL is compared to it)."""
 
 
 def _log(message: str) -> None:
@@ -102,16 +110,21 @@ def _median(values: list[float]) -> float:
 # ---- the parts ---------------------------------------------------------------------------------
 
 
-def measure_throughput(plan: Plan, servers: dict[str, Server]) -> dict[str, Any]:
+def measure_throughput(
+    plan: Plan, servers: dict[str, Server], ops: tuple[str, ...] = THROUGHPUT_OPS
+) -> dict[str, Any]:
     """items.list and threads.get_by_id at `plan.concurrency` connections, interleaved."""
     runs: dict[str, dict[str, list[dict[str, Any]]]] = {
-        op: {name: [] for name in servers} for op in THROUGHPUT_OPS
+        op: {name: [] for name in servers if _serves(name, op)} for op in ops
     }
     names = list(servers)
     for round_ in range(plan.rounds):
         order = names[round_ % len(names) :] + names[: round_ % len(names)]
-        for op in THROUGHPUT_OPS:
+        for op in ops:
             for name in order:
+                if not _serves(name, op):
+                    continue
+                cpu = servers[name].cpu_seconds()
                 result = load(
                     "rps",
                     servers[name].port,
@@ -122,10 +135,13 @@ def measure_throughput(plan: Plan, servers: dict[str, Server]) -> dict[str, Any]
                     "--seconds",
                     str(plan.seconds),
                 )
+                # Server CPU per answer: unlike req/s, barely moved by other load on the machine.
+                used = servers[name].cpu_seconds() - cpu
+                result["cpu_us"] = used / result["answered"] * 1e6 if result["answered"] else None
                 runs[op][name].append(result)
         _log(f"throughput round {round_ + 1}/{plan.rounds} done")
     out: dict[str, Any] = {}
-    for op in THROUGHPUT_OPS:
+    for op in ops:
         per_server: dict[str, Any] = {}
         bare = runs[op]["bare"]
         for name, results in runs[op].items():
@@ -135,14 +151,31 @@ def measure_throughput(plan: Plan, servers: dict[str, Server]) -> dict[str, Any]
                 "p99_ms": _median([r["p99_ms"] for r in results]),
                 "errors": sum(len(r["errors"]) for r in results),
                 "rounds_rps": [round(r["rps"], 1) for r in results],
+                "cpu_us_per_request": _median([r["cpu_us"] for r in results if r["cpu_us"]]),
             }
-            if name != "bare":
+            if name not in ("bare", "bare-pg"):
                 summary["ratio"] = _median(
                     [r["rps"] / b["rps"] for r, b in zip(results, bare, strict=True) if b["rps"]]
+                )
+            if name == "postgres" and "bare-pg" in runs[op]:
+                floor = runs[op]["bare-pg"]
+                summary["ratio_bare_pg"] = _median(
+                    [r["rps"] / b["rps"] for r, b in zip(results, floor, strict=True) if b["rps"]]
+                )
+                summary["cpu_ratio_bare_pg"] = _median(
+                    [
+                        b["cpu_us"] / r["cpu_us"]
+                        for r, b in zip(results, floor, strict=True)
+                        if b["cpu_us"] and r["cpu_us"]
+                    ]
                 )
             per_server[name] = summary
         out[op] = per_server
     return out
+
+
+def _serves(name: str, op: str) -> bool:
+    return name != "bare-pg" or op in BARE_PG_OPS
 
 
 def measure_growth(plan: Plan, bridges: dict[str, Server]) -> dict[str, Any]:
@@ -305,7 +338,7 @@ def measure_streams(plan: Plan, work: Path, logs: Path) -> dict[str, Any]:
 @contextmanager
 def _servers(
     plan: Plan, work: Path, logs: Path, pg_url: str | None, notes: list[str]
-) -> Iterator[tuple[dict[str, Server], Server]]:
+) -> Iterator[tuple[dict[str, Server], Server, dict[str, str]]]:
     with ExitStack() as stack:
         dbs = {"sqlite": f"sqlite:///{work / 'bench.db'}"}
         if pg_url != "off":
@@ -350,7 +383,91 @@ def _servers(
             logs,
         )
         stack.callback(bare.stop)
-        yield {"bare": bare, **bridges}, sqlite
+        servers = {"bare": bare, **bridges}
+        if "postgres" in dbs:
+            bare_pg = Server.start(
+                "bare-pg", ["bare-pg", "--db", dbs["postgres"], "--log-level", plan.log_level], logs
+            )
+            stack.callback(bare_pg.stop)
+            servers["bare-pg"] = bare_pg
+        yield servers, sqlite, dbs
+
+
+def run_postgres(plan: Plan, *, pg_url: str | None, keep: bool = False) -> dict[str, Any]:
+    """Only issue #13's PostgreSQL measurements: items.list against bare psycopg, interleaved,
+    and the round trips per phase of a turn."""
+    from .postgres import bench_schema
+
+    work = Path(tempfile.mkdtemp(prefix="chatkit-bench-"))
+    logs = work / "logs"
+    logs.mkdir()
+    started = time.perf_counter()
+    metrics: dict[str, Any] = {}
+    notes: list[str] = []
+    found = bench_schema(None if pg_url in (None, "off") else pg_url)
+    if isinstance(found, str):
+        raise SystemExit(found)
+    url, drop = found
+    try:
+        asyncio.run(seeding.seed(url, "bench", ()))
+        with ExitStack() as stack:
+            bridge = Server.start(
+                "bridge-postgres",
+                [
+                    *("bridge", "--db", url, "--data-dir", str(work / "pg-data")),
+                    *("--log-level", plan.log_level),
+                ],
+                logs,
+            )
+            stack.callback(bridge.stop)
+            bodies = {
+                "items.list": asyncio.run(
+                    post(bridge.port, "/chatkit", throughput_body("items.list").encode())
+                ).decode()
+            }
+            (work / "bodies.json").write_text(json.dumps(bodies))
+            bare = Server.start(
+                "bare",
+                ["bare", "--bodies", str(work / "bodies.json"), "--log-level", plan.log_level],
+                logs,
+            )
+            stack.callback(bare.stop)
+            bare_pg = Server.start(
+                "bare-pg", ["bare-pg", "--db", url, "--log-level", plan.log_level], logs
+            )
+            stack.callback(bare_pg.stop)
+            servers = {"bare": bare, "postgres": bridge, "bare-pg": bare_pg}
+            metrics["throughput"] = {
+                "items.list": measure_throughput(plan, servers, ops=("items.list",))["items.list"]
+            }
+        metrics["round_trips"] = measure_round_trips(
+            url,
+            work,
+            logs,
+            rounds=plan.rt_rounds,
+            samples=plan.rt_samples,
+            rtt_ms=plan.rtt_ms,
+            level=plan.log_level,
+        )
+    finally:
+        drop()
+        if keep:
+            _log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return {
+        "version": 1,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": "python -m bench --only postgres",
+        "quick": False,
+        "seconds": round(time.perf_counter() - started, 1),
+        "machine": _machine(),
+        "plan": asdict(plan),
+        "offline_model": offline_model_status() is None,
+        "databases": ["postgres"],
+        "notes": notes,
+        "metrics": metrics,
+    }
 
 
 def offline_model_status() -> str | None:
@@ -374,12 +491,23 @@ def run(plan: Plan, *, quick: bool, pg_url: str | None, keep: bool = False) -> d
     started = time.perf_counter()
     metrics: dict[str, Any] = {}
     try:
-        with _servers(plan, work, logs, pg_url, notes) as (servers, sqlite):
-            bridges = {name: s for name, s in servers.items() if name != "bare"}
+        with _servers(plan, work, logs, pg_url, notes) as (servers, sqlite, dbs):
+            bridges = {name: s for name, s in servers.items() if not name.startswith("bare")}
             metrics["throughput"] = measure_throughput(plan, servers)
             metrics["growth"] = measure_growth(plan, bridges)
             metrics["ttfe"] = measure_ttfe(plan, bridges)
             metrics["deltas"] = measure_deltas(plan, sqlite, work)
+            if "postgres" in dbs:
+                metrics["round_trips"] = measure_round_trips(
+                    dbs["postgres"],
+                    work,
+                    logs,
+                    rounds=plan.rt_rounds,
+                    samples=plan.rt_samples,
+                    rtt_ms=plan.rtt_ms,
+                    level=plan.log_level,
+                )
+                _log("round trips on PostgreSQL done")
         metrics["streams"] = measure_streams(plan, work, logs)
     finally:
         if keep:

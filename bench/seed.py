@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, text
 
 from db import make_engine
-from db.store import items, threads
+from db.tables import items, threads
 from schemas import AssistantMessageItem, UserMessageItem, encode
 
 BATCH = 5_000

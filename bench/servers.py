@@ -2,6 +2,7 @@
 
     python -m bench.servers bridge --port P --db URL --data-dir DIR
     python -m bench.servers bare --port P --bodies FILE
+    python -m bench.servers bare-pg --port P --db URL
 
 Both run with the same uvicorn settings (one worker, uvloop and httptools when installed) and
 the same `--log-level`, which defaults to what `python -m bridge serve` uses (info). Each writes
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -78,6 +80,70 @@ def bare_app(bodies: dict[str, bytes]) -> Starlette:
     )
 
 
+BARE_PG_POOL = 10
+"""Connections of the bare PostgreSQL endpoint: the bridge's default pool size."""
+
+
+def bare_pg_app(db_url: str) -> Starlette:
+    """items.list's one query through psycopg 3 on the bridge's table: the floor for the
+    bridge on PostgreSQL (a body parse, a pooled autocommit connection, the page's JSON)."""
+    import asyncio
+    import contextlib
+    from collections.abc import AsyncIterator
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from schemas import HIDDEN_ITEM_TYPES
+
+    url = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    hidden = sorted(HIDDEN_ITEM_TYPES)
+    sql = (
+        "SELECT id, data FROM items WHERE thread_id = %s AND user_id = %s"
+        + "".join(" AND type <> %s" for _ in hidden)
+        + " ORDER BY seq DESC LIMIT %s"
+    )
+    pool: asyncio.Queue[psycopg.AsyncConnection[Any]] = asyncio.Queue()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for _ in range(BARE_PG_POOL):
+            pool.put_nowait(await psycopg.AsyncConnection.connect(url, autocommit=True))
+        yield
+        while not pool.empty():
+            await pool.get_nowait().close()
+
+    async def chatkit(request: Request) -> Response:
+        body = json.loads(await request.body())
+        params = body["params"]
+        limit = int(params.get("limit") or 20)
+        user = request.headers.get(BENCH_USER_HEADER, BENCH_USER)
+        conn = await pool.get()
+        try:
+            cur = await conn.execute(sql, (params["thread_id"], user, *hidden, limit + 1))
+            rows = await cur.fetchall()
+        finally:
+            pool.put_nowait(conn)
+        has_more = len(rows) > limit
+        rows = rows[:limit]
+        page = '{"data":[' + ",".join(row[1] for row in rows) + '],"has_more":'
+        page += "true" if has_more else "false"
+        if has_more:
+            page += ',"after":' + json.dumps(rows[-1][0])
+        return Response((page + "}").encode(), media_type="application/json")
+
+    async def healthz(request: Request) -> Response:
+        return Response(b'{"status":"ok"}', media_type="application/json")
+
+    return Starlette(
+        routes=[
+            Route("/chatkit", chatkit, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
 def configure_logs(level: str) -> None:
     """The root logger as the bridge's command line sets it (bridge.logs when it exists)."""
     try:
@@ -116,17 +182,22 @@ def main(argv: list[str] | None = None) -> None:
     bare = sub.add_parser("bare")
     bare.add_argument("--port", type=int, required=True)
     bare.add_argument("--bodies", type=Path, required=True)
-    for kind in (bridge, bare):
+    bare_pg = sub.add_parser("bare-pg")
+    bare_pg.add_argument("--port", type=int, required=True)
+    bare_pg.add_argument("--db", required=True)
+    for kind in (bridge, bare, bare_pg):
         kind.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     if args.kind == "bridge":
         app = bridge_app(args.db, args.data_dir)
+    elif args.kind == "bare-pg":
+        app = bare_pg_app(args.db)
     else:
         raw = json.loads(args.bodies.read_text())
         app = bare_app({op: text.encode() for op, text in raw.items()})
     # The bridge logs each request itself, as `bridge serve` runs it; the bare endpoint has
     # only uvicorn's access line: one line per request on both sides.
-    serve(app, args.port, args.log_level, access_log=args.kind == "bare")
+    serve(app, args.port, args.log_level, access_log=args.kind != "bridge")
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from db import Store, make_engine
 from db.migrations import prepare_schema
+from db.session import pool_options
 
 from .actions import ActionRegistry
 from .attachment_files import AttachmentFiles, load_secret
@@ -95,7 +96,10 @@ def create_app(
     settings = settings or Settings.from_env()
     auth_settings = auth_settings or AuthSettings.from_env()
     authenticator = authenticator or make_authenticator(auth_settings)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url,
+        **pool_options(settings.database_url, settings.pool_size, settings.pool_timeout),
+    )
     store = Store(engine)
     services = Services(
         settings=settings,

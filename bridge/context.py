@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
@@ -39,6 +39,8 @@ class RequestContext:
     services: Services
     request: Request
     log: RequestLog
+    metadata: dict[str, Any] = field(default_factory=dict)
+    """The decoded request's `metadata` (set once the body is decoded)."""
 
     @property
     def store(self) -> Store:
@@ -63,5 +65,7 @@ class RequestContext:
             store=self.store,
             settings=self.settings,
             locale=self.request.headers.get("accept-language"),
+            headers=self.request.headers,
+            request_metadata=self.metadata,
             **kwargs,
         )

@@ -19,9 +19,10 @@ times, so every client mistake must map to a 4xx here.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from db import NotFound
+from schemas import ErrorCode
 
 
 class BridgeError(Exception):
@@ -117,11 +118,27 @@ def as_bridge_error(exc: Exception) -> BridgeError | None:
 class TurnFailed(Exception):
     """A failure inside a started stream, reported in-band as an `error` event.
 
-    Raised by responders and action handlers; never becomes an HTTP status.
+    Raised by responders and action handlers; never becomes an HTTP status. `code` is the
+    protocol's (`custom`: the widget shows `message`; `stream.error`: the widget shows its own
+    localised text); `reason` is the machine-readable cause, written to the request's log line
+    (the protocol's error event has no field for it).
     """
 
-    def __init__(self, message: str, *, allow_retry: bool = False, code: str = "custom") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        allow_retry: bool = False,
+        reason: str = "turn_failed",
+        code: ErrorCode = "custom",
+    ) -> None:
+        if code not in get_args(ErrorCode):
+            raise ValueError(
+                f"{code!r} is not a protocol error code ({', '.join(get_args(ErrorCode))}); "
+                "put a machine-readable cause in `reason`"
+            )
         super().__init__(message)
         self.message = message
         self.allow_retry = allow_retry
-        self.code = code
+        self.reason = reason
+        self.code: ErrorCode = code

@@ -31,6 +31,8 @@ class RequestLog:
     events: int | None = None
     outcome: str | None = None
     error: str | None = None
+    reason: str | None = None
+    """The machine-readable cause of a failed turn (its error event has a protocol code only)."""
     done: bool = False
 
     def emit(self) -> None:
@@ -49,6 +51,7 @@ class RequestLog:
             "events": self.events,
             "outcome": self.outcome,
             "error": self.error,
+            "reason": self.reason,
         }
         level = (
             logging.WARNING

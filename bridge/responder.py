@@ -8,11 +8,12 @@ A responder reports failures by raising `TurnFailed`; anything else becomes a ge
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from db import Store
+from db.store import wire_thread
 from schemas import (
     AssistantMessageContent,
     AssistantMessageContentPartAdded,
@@ -20,12 +21,15 @@ from schemas import (
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
     InferenceOptions,
+    NoticeEvent,
     ThreadItem,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemUpdatedEvent,
     ThreadMetadata,
+    ThreadStatus,
     ThreadStreamEvent,
+    ThreadUpdatedEvent,
     UserMessageItem,
     utcnow,
 )
@@ -33,10 +37,12 @@ from schemas import (
 from .ids import new_id
 from .settings import Settings
 
+NoticeLevel = Literal["info", "warning", "danger"]
+
 
 @dataclass
 class Turn:
-    """One answer to produce: the thread, who asks, and how to reach the store."""
+    """One answer to produce: the thread, who asks, the request's context, and the store."""
 
     user_id: str
     thread: ThreadMetadata
@@ -46,7 +52,53 @@ class Turn:
     """The message being answered; None when continuing (client tool output, structured input)."""
     inference_options: InferenceOptions = field(default_factory=InferenceOptions)
     locale: str | None = None
+    """The request's `Accept-Language` (the widget sends the user's locale), or None."""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """The request's headers, case-insensitive (e.g. a page-context header the host page adds
+    through `api.fetch`). Credentials are in here too: never echo them to the model."""
+    request_metadata: dict[str, Any] = field(default_factory=dict)
+    """The request's own `metadata` object (the widget sends none; other clients may)."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tool_choice(self) -> str | None:
+        """The id picked in the composer's tool menu, if any: the app decides what it means
+        (a tool to force, another agent, a mode). `AgentResponder` forces the model to call
+        the tool only when the id names one of the agent's tools."""
+        choice = self.inference_options.tool_choice
+        return choice.id if choice is not None else None
+
+    def notice(
+        self, message: str, *, level: NoticeLevel = "info", title: str | None = None
+    ) -> NoticeEvent:
+        """A `notice` event to yield: a markdown message the widget shows above the composer."""
+        return NoticeEvent(level=level, message=message, title=title)
+
+    def thread_updated(
+        self,
+        *,
+        title: str | None = None,
+        status: ThreadStatus | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> ThreadUpdatedEvent:
+        """A `thread.updated` event to yield with a new title, status (`ActiveStatus()`,
+        `LockedStatus(reason=…)`, `ClosedStatus(reason=…)`) and/or metadata. The turn pipeline
+        stores it; a locked or closed thread refuses new messages. `metadata` is the app's
+        server-side data about the thread (`thread_metadata()` reads it back): stored, never sent to
+        the client (as the reference server, which sends `metadata: {}`)."""
+        changes: dict[str, Any] = {}
+        if title is not None:
+            changes["title"] = title
+        if status is not None:
+            changes["status"] = status
+        thread = wire_thread(self.thread.model_copy(update=changes))
+        if metadata is not None:
+            thread.metadata = dict(metadata)
+        return ThreadUpdatedEvent(thread=thread)
+
+    async def thread_metadata(self) -> dict[str, Any]:
+        """The thread's metadata as the app last stored it (`thread_updated(metadata=…)`)."""
+        return await self.store.load_thread_meta(self.user_id, self.thread.id)
 
     def new_id(self, prefix: str) -> str:
         """A fresh item id (`msg`, `cli`, `wf`, …): never reuse a provider's item id."""
@@ -63,10 +115,21 @@ class Responder(Protocol):
     Optional: `running(*, files)` (an async context manager the app enters for its lifetime)
     and `stopped(thread, kept) -> items` (what to store after the user stopped an answer,
     given the partial items kept; the bridge's default is a hidden "the user stopped" note).
+    A responder may also have `async def title(self, turn) -> str | None` (`TitleWriter`):
+    then a new thread's title is that, run alongside the first answer, instead of the
+    message's first words.
     """
 
     def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Yield the answer's events; raise TurnFailed for a failure the user should see."""
+        ...
+
+
+class TitleWriter(Protocol):
+    """A responder that titles new threads itself (e.g. with a model call)."""
+
+    async def title(self, turn: Turn) -> str | None:
+        """The thread's title, or None to use the first words of the message."""
         ...
 
 

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -49,6 +50,9 @@ def _map(exc: Exception) -> BridgeError | None:
         mapped = BadRequest(f"the request has a value the database cannot store: {reason}")
     if mapped is None and isinstance(exc, OperationalError | DBAPIError | ConnectionError):
         mapped = Unavailable("the database is not answering; try again shortly")
+    if mapped is None and isinstance(exc, PoolTimeout):
+        # Every pooled connection stayed busy for DATABASE_POOL_TIMEOUT seconds.
+        mapped = Unavailable("the server is busy; try again shortly")
     return mapped
 
 
@@ -94,6 +98,7 @@ async def chatkit(services: Services, request: Request) -> Response:
     ctx = await _context(services, request)
     req = decode_request(await read_body(request, services.settings.max_body_bytes))
     ctx.log.op = req.type
+    ctx.metadata = req.metadata
     thread_id = getattr(req.params, "thread_id", None)
     if isinstance(thread_id, str):
         ctx.log.thread = thread_id

@@ -83,6 +83,10 @@ class Settings:
     """Everything the bridge can be told; `Settings.from_env()` reads the environment."""
 
     database_url: str = "sqlite:///./data/bridge.db"
+    pool_size: int = 10
+    """PostgreSQL connections per process (DATABASE_POOL_SIZE), shared by all requests."""
+    pool_timeout: float = 10.0
+    """Seconds a request waits for a free connection, then 503 (DATABASE_POOL_TIMEOUT)."""
     data_dir: Path = Path("data")
     path: str = "/chatkit"
     public_url: str | None = None
@@ -104,7 +108,7 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     # Streams
     keepalive_seconds: float = 15.0
-    lease_seconds: float = 60.0
+    lease_seconds: float = 15.0
     shutdown_grace_seconds: float = 5.0
     history_items: int = 60
     # Agent: extra MCP servers, connected once at start-up
@@ -119,6 +123,8 @@ class Settings:
         values: dict[str, Any] = {
             "database_url": _str("DATABASE_URL", f"sqlite:///{data_dir}/bridge.db"),
             "data_dir": data_dir,
+            "pool_size": _int("DATABASE_POOL_SIZE", 10),
+            "pool_timeout": _float("DATABASE_POOL_TIMEOUT", 10.0),
             "path": _str("BRIDGE_PATH", "/chatkit"),
             "public_url": _str("BRIDGE_PUBLIC_URL"),
             "openai_api_key": _str("OPENAI_API_KEY"),
@@ -136,7 +142,7 @@ class Settings:
             "max_attachment_text_bytes": _int("BRIDGE_ATTACHMENT_TEXT_BYTES", 100_000),
             "secret_key": _str("BRIDGE_SECRET_KEY"),
             "keepalive_seconds": _float("BRIDGE_KEEPALIVE_SECONDS", 15.0),
-            "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 60.0),
+            "lease_seconds": _float("BRIDGE_LEASE_SECONDS", 15.0),
             "shutdown_grace_seconds": _float("BRIDGE_SHUTDOWN_GRACE_SECONDS", 5.0),
             "history_items": _int("BRIDGE_HISTORY_ITEMS", 60),
             "mcp_servers": _mcp_servers("BRIDGE_MCP_SERVERS"),
@@ -159,6 +165,10 @@ class Settings:
             raise ValueError("BRIDGE_MODEL_API must be 'responses' or 'chat_completions'")
         if not self.path.startswith("/"):
             raise ValueError("BRIDGE_PATH must start with '/'")
+        if self.pool_size < 1:
+            raise ValueError("DATABASE_POOL_SIZE must be at least 1")
+        if self.lease_seconds <= 0:
+            raise ValueError("BRIDGE_LEASE_SECONDS must be positive")
         if self.page_size < 1 or self.max_page_size < self.page_size:
             raise ValueError("BRIDGE_PAGE_SIZE must be at least 1 and at most BRIDGE_MAX_PAGE_SIZE")
         names = [server.name for server in self.mcp_servers]

@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import unicodedata
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import anyio
 
-from db import Store
 from db.store import wire_thread
 from schemas import (
     HIDDEN_ITEM_TYPES,
@@ -50,6 +48,7 @@ from schemas import (
 
 from .errors import TurnFailed
 from .ids import new_id
+from .lease import CLEANUP_SECONDS, Lease, LeaseLost
 from .logs import RequestLog
 from .sse import frame
 
@@ -59,8 +58,6 @@ STOPPED_NOTE = (
     "The user stopped the previous answer before it was finished. "
     "Do not continue it; answer the next message on its own."
 )
-CLEANUP_SECONDS = 10.0
-
 StopHook = Callable[[ThreadMetadata, list[ThreadItem]], Awaitable[Sequence[ThreadItem]]]
 """What to store after a stop, given the thread and the partial items kept: the responder's
 `stopped(thread, kept)` when it has one (an app overrides it), else `stopped_note`."""
@@ -76,62 +73,15 @@ async def stopped_note(thread: ThreadMetadata, kept: list[ThreadItem]) -> list[T
 
 
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
+TITLE_WAIT_SECONDS = 5.0
+"""How long after the answer a turn waits for the model's title before using the first words."""
+TITLE_MAX_CHARS = 200
+_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
 
-
-@dataclass
-class Lease:
-    """The thread's stream lease: renewed while the stream runs, released when it ends."""
-
-    store: Store
-    thread_id: str
-    token: str
-    ttl: float
-    _renewer: asyncio.Task[None] | None = field(default=None, repr=False)
-    _retrier: asyncio.Task[None] | None = field(default=None, repr=False)
-    _released: bool = field(default=False, repr=False)
-
-    def start(self) -> None:
-        """Begin renewing the lease in the background."""
-        if self._renewer is None:
-            self._renewer = asyncio.get_running_loop().create_task(self._renew())
-
-    async def _renew(self) -> None:
-        while True:
-            await asyncio.sleep(self.ttl / 3)
-            try:
-                await self.store.renew_thread(self.thread_id, self.token, self.ttl)
-            except Exception:  # a failed renewal only shortens the lease
-                log.warning("could not renew the lease of thread %s", self.thread_id)
-
-    async def release(self) -> None:
-        """Stop renewing and give the lease back; safe to call twice; never raises.
-
-        If the database is away, the release is retried in the background until it works or
-        the lease has expired anyway, so the thread is usable as soon as the database is back.
-        """
-        if self._renewer is not None:
-            self._renewer.cancel()
-            self._renewer = None
-        if self._released:  # the stream's end and the response's close both call this
-            return
-        self._released = True
-        with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-            try:
-                await self.store.release_thread(self.thread_id, self.token)
-            except Exception:
-                log.warning("could not release the lease of thread %s; retrying", self.thread_id)
-                self._retrier = asyncio.get_running_loop().create_task(self._release_later())
-
-    async def _release_later(self) -> None:
-        deadline = asyncio.get_running_loop().time() + self.ttl
-        pause = 0.2
-        while asyncio.get_running_loop().time() < deadline:
-            await asyncio.sleep(pause)
-            try:
-                await self.store.release_thread(self.thread_id, self.token)
-                return
-            except Exception:
-                pause = min(pause * 2, 2.0)
+TAKEN_OVER_MESSAGE = (
+    "This answer was stopped because another answer in this conversation took over. "
+    "Reload the conversation to see it."
+)
 
 
 class ShutdownWatch:
@@ -232,50 +182,59 @@ class _Pending:
 
 async def run_turn(
     *,
-    store: Store,
-    user_id: str,
     thread: ThreadMetadata,
     lease: Lease,
     lead: Sequence[ThreadStreamEvent] = (),
-    user_item: UserMessageItem | None = None,
     answer: Callable[[], AsyncIterator[ThreadStreamEvent]],
     title_from: UserMessageItem | None = None,
+    write_title: Callable[[], Coroutine[Any, Any, str | None]] | None = None,
     record: RequestLog | None = None,
     shutdown: ShutdownWatch | None = None,
     on_stop: StopHook | None = None,
 ) -> AsyncIterator[bytes]:
     """The frames of one streaming op.
 
-    `lead` events go first (`thread.created`); then `user_item` is stored and echoed as
-    `thread.item.done` (the widget drops its optimistic copy unless the server echoes it).
+    `lead` events go first (`thread.created`, the user echo as `thread.item.done`: the widget
+    drops its optimistic copy unless the server echoes it); what they report is stored before
+    the stream starts. Every write goes through the lease, and before each event the lease is
+    checked: a stream whose thread was taken over stops and writes nothing more.
+    An untitled thread is titled after a successful answer to `title_from`: by `write_title`
+    (a model call, run alongside the answer so it never delays it) or from the first words.
     """
     lease.start()
     if shutdown is not None:
         shutdown.start()
     pending = _Pending()
+    titling: asyncio.Task[str | None] | None = (
+        asyncio.get_running_loop().create_task(write_title())
+        if write_title is not None and title_from is not None and not thread.title
+        else None
+    )
     stats = record or RequestLog("", "")
     stats.events, stats.outcome = 0, "completed"
     try:
         for lead_event in lead:
             stats.events += 1
             yield frame(lead_event)
-        if user_item is not None:
-            await store.add_item(user_id, user_item)
-            stats.events += 1
-            yield frame(ThreadItemDoneEvent(item=user_item))
         stats.events += 1
         yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
         failed = True
         try:
             async for event in answer():
-                if await _persist(store, user_id, thread.id, event, pending):
+                await lease.ensure()
+                shown = await _persist(lease, thread, event, pending)
+                if shown is not None:
                     stats.events += 1
-                    yield frame(event)
+                    yield frame(shown)
             failed = False
         except asyncio.CancelledError:
             raise
+        except LeaseLost:
+            log.warning("thread %s was taken over; this stream stops", thread.id)
+            stats.outcome, stats.error = "error", "lease lost"
+            yield frame(ErrorEvent(code="custom", message=TAKEN_OVER_MESSAGE, allow_retry=False))
         except TurnFailed as failure:
-            stats.outcome, stats.error = "error", failure.message
+            stats.outcome, stats.error, stats.reason = "error", failure.message, failure.reason
             yield frame(
                 ErrorEvent(
                     code=failure.code, message=failure.message, allow_retry=failure.allow_retry
@@ -284,11 +243,12 @@ async def run_turn(
         except Exception as exc:
             log.exception("turn failed on thread %s", thread.id)
             stats.outcome, stats.error = "error", f"{type(exc).__name__}: {exc}"
+            stats.reason = "internal_error"
             # No message, as the reference server: the widget shows its own (localised) text
             # for `stream.error` (tests/conformance, error_mid_stream).
             yield frame(ErrorEvent(code="stream.error", allow_retry=True))
         # Titled after an answer only, as the reference: a failed turn leaves no title.
-        updated = None if failed else await _maybe_title(store, user_id, thread, title_from)
+        updated = None if failed else await _maybe_title(lease, thread, title_from, titling)
         if updated is not None:
             stats.events += 1
             yield frame(updated)
@@ -299,73 +259,130 @@ async def run_turn(
         )
         stats.outcome = "error" if by_shutdown else "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-            await _keep_after_stop(store, user_id, thread, pending, on_stop or stopped_note)
+            await _keep_after_stop(lease, thread, pending, on_stop or stopped_note)
         if not by_shutdown:
             raise
-        stats.error = "server shutting down"
-        yield frame(ErrorEvent(code="server.shutdown", message=SHUTDOWN_MESSAGE, allow_retry=True))
+        stats.error, stats.reason = "server shutting down", "server_shutdown"
+        yield frame(ErrorEvent(code="custom", message=SHUTDOWN_MESSAGE, allow_retry=True))
     finally:
+        if titling is not None:
+            _drop(titling)
         if shutdown is not None:
             shutdown.stop()
         await lease.release()
 
 
 async def _persist(
-    store: Store, user_id: str, thread_id: str, event: ThreadStreamEvent, pending: _Pending
-) -> bool:
-    """Store what an event finishes; returns whether the client may see the event."""
+    lease: Lease, thread: ThreadMetadata, event: ThreadStreamEvent, pending: _Pending
+) -> ThreadStreamEvent | None:
+    """Store what an event finishes (fenced by the lease); returns what the client may see
+    of it (None: nothing)."""
     match event:
         case ThreadItemAddedEvent():
             pending.added(event.item)
-            return event.item.type not in HIDDEN_ITEM_TYPES
+            return event if event.item.type not in HIDDEN_ITEM_TYPES else None
         case ThreadItemUpdatedEvent():
             pending.updated(event)
-        case ThreadItemDoneEvent():
-            await store.save_item(user_id, event.item)
+        case ThreadItemDoneEvent() | ThreadItemReplacedEvent():
+            await lease.save_item(event.item)
             pending.finished(event.item.id)
-            return event.item.type not in HIDDEN_ITEM_TYPES
-        case ThreadItemReplacedEvent():
-            await store.save_item(user_id, event.item)
-            pending.finished(event.item.id)
-            return event.item.type not in HIDDEN_ITEM_TYPES
+            return event if event.item.type not in HIDDEN_ITEM_TYPES else None
         case ThreadItemRemovedEvent():
-            await store.delete_item(user_id, thread_id, event.item_id)
+            await lease.delete_item(event.item_id)
             pending.finished(event.item_id)
+        case ThreadUpdatedEvent():
+            # The app sets the thread's title and status by emitting the event: it is stored,
+            # and the client sees the thread as stored (empty items, as the reference sends).
+            if event.thread.id != thread.id:
+                raise ValueError(
+                    f"a turn on thread {thread.id} emitted thread.updated for {event.thread.id}"
+                )
+            thread.title = event.thread.title
+            thread.status = event.thread.status
+            await lease.save_thread(thread, event.thread.metadata)
+            return ThreadUpdatedEvent(thread=wire_thread(thread))
         case _:
             pass
-    return True
+    return event
 
 
 async def _keep_after_stop(
-    store: Store, user_id: str, thread: ThreadMetadata, pending: _Pending, on_stop: StopHook
+    lease: Lease, thread: ThreadMetadata, pending: _Pending, on_stop: StopHook
 ) -> None:
     kept = pending.keepable()
-    for item in kept:
-        await store.save_item(user_id, item)
     try:
-        after = await on_stop(thread, list(kept))
-    except Exception:  # an app's hook must not lose the stop; fall back to the bridge's note
-        log.exception("the stop hook failed on thread %s", thread.id)
-        after = await stopped_note(thread, list(kept))
-    for item in after:
-        await store.add_item(user_id, item)
+        for item in kept:
+            await lease.save_item(item)
+        try:
+            after = await on_stop(thread, list(kept))
+        except Exception:  # an app's hook must not lose the stop: the bridge's note instead
+            log.exception("the stop hook failed on thread %s", thread.id)
+            after = await stopped_note(thread, list(kept))
+        for item in after:
+            await lease.save_item(item)
+    except LeaseLost:  # the thread is another stream's now: keep nothing
+        log.warning("thread %s was taken over; the stopped answer is not kept", thread.id)
 
 
 async def _maybe_title(
-    store: Store, user_id: str, thread: ThreadMetadata, title_from: UserMessageItem | None
+    lease: Lease,
+    thread: ThreadMetadata,
+    title_from: UserMessageItem | None,
+    titling: asyncio.Task[str | None] | None = None,
 ) -> ThreadUpdatedEvent | None:
     if thread.title or title_from is None:
         return None
-    title = auto_title(title_from)
+    title = await _written_title(thread, titling) or auto_title(title_from)
     if title is None:
         return None
     try:
-        current = await store.load_thread(user_id, thread.id)
-        if current.title:  # renamed meanwhile: the user's title wins
+        if not await lease.title(title):  # renamed meanwhile: the user's title wins
             return None
-        await store.save_thread(user_id, thread.model_copy(update={"title": title}))
     except Exception:  # the answer is stored; a missing title must not break the stream
         log.warning("could not title thread %s", thread.id, exc_info=True)
         return None
     thread.title = title
     return ThreadUpdatedEvent(thread=wire_thread(thread))
+
+
+async def _written_title(
+    thread: ThreadMetadata, titling: asyncio.Task[str | None] | None
+) -> str | None:
+    """The model's title if it comes within TITLE_WAIT_SECONDS of the answer; else None."""
+    if titling is None:
+        return None
+    try:
+        written = await asyncio.wait_for(asyncio.shield(titling), TITLE_WAIT_SECONDS)
+    except TimeoutError:
+        titling.cancel()
+        log.warning("the model did not title thread %s in time; using its first words", thread.id)
+        return None
+    except Exception:
+        log.warning("the model could not title thread %s", thread.id, exc_info=True)
+        return None
+    return clean_title(written) if written else None
+
+
+def _drop(task: asyncio.Task[Any]) -> None:
+    """Cancel a task nobody waits for any more, or collect its failure (logged elsewhere)."""
+    if not task.done():
+        task.cancel()
+    elif not task.cancelled():
+        task.exception()
+
+
+def trim_title(text: str, limit: int = TITLE_MAX_CHARS) -> str | None:
+    """A title as stored: one line without control characters, at most `limit` characters
+    (a longer one is cut at a word boundary and ends with an ellipsis); None if blank."""
+    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
+    if not text:
+        return None
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
+    return cut.rstrip(",.;:!?-") + "…"
+
+
+def clean_title(text: str) -> str | None:
+    """A model-written title as stored: trimmed, without wrapping quotes or a final period."""
+    return trim_title(text.strip().strip(_QUOTES).strip().rstrip("."))

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import SingletonThreadPool
 
 from .models import Base
 
 DEFAULT_URL = "sqlite:///./data/bridge.db"
+POOL_SIZE = 10
+"""Connections per process to PostgreSQL (`DATABASE_POOL_SIZE`): every request and every
+statement of a streaming turn shares them; a turn holds one only while a statement runs."""
+POOL_TIMEOUT = 10.0
+"""Seconds a request waits for a free connection (`DATABASE_POOL_TIMEOUT`), then 503."""
+IDLE_PING_SECONDS = 10.0
+"""A pooled connection idle longer than this is pinged before use (see `_ping_when_idle`)."""
 
 
 def connect_url(url: str) -> URL:
@@ -38,10 +47,54 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(target, **kwargs)
         _tune_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
-    return create_async_engine(target, **kwargs)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", 0)
+    kwargs.setdefault("pool_timeout", POOL_TIMEOUT)
+    # The most recently used connection first, so under light load one stays hot and the
+    # others age out; no pre-ping (a round trip per checkout): see `_ping_when_idle`.
+    kwargs.setdefault("pool_use_lifo", True)
+    kwargs.setdefault("pool_pre_ping", False)
+    engine = create_async_engine(target, **kwargs)
+    _ping_when_idle(engine)
+    return engine
+
+
+def pool_options(url: str, size: int, timeout: float) -> dict[str, Any]:
+    """`make_engine` options for the pool's size and wait (PostgreSQL; SQLite has no pool
+    to size: its writes are serialised by the file)."""
+    if connect_url(url).get_backend_name() != "postgresql":
+        return {}
+    return {"pool_size": size, "pool_timeout": timeout}
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """Ping a pooled connection before use only when it sat idle for a while.
+
+    A pre-ping on every checkout costs a round trip per statement, which on a database 20 ms
+    away is most of a turn (issue #13). A connection used moments ago is alive; one idle for
+    `IDLE_PING_SECONDS` may have been closed by the server or a proxy, so it is pinged and
+    replaced if dead. A connection that died within the window fails its statement; reads
+    retry once on a fresh connection (`StoreBase._fetch`).
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            # In autocommit: one round trip, and no transaction left open behind it.
+            dbapi_conn.autocommit = True
+            cursor = dbapi_conn.cursor()
+            cursor.execute("SELECT 1")
+            cursor.close()
+            dbapi_conn.autocommit = False
+        except Exception as exc:
+            raise DisconnectionError("a pooled connection was dead") from exc
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -55,18 +108,18 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
         cur.close()
 
 
-def postgres_reader(engine: AsyncEngine) -> AsyncEngine | None:
-    """An autocommit engine for PostgreSQL's hot reads, or None for other databases.
+def autocommit(engine: AsyncEngine) -> AsyncEngine | None:
+    """PostgreSQL: the engine in autocommit, on the SAME pool; None for SQLite.
 
-    On the main engine a read costs four round trips: the pool's pre-ping, an implicit BEGIN,
-    the query and a ROLLBACK on return. In autocommit with no pre-ping it costs one; the
-    store retries a read once when the server had dropped the pooled connection.
+    A single statement in a transaction costs three round trips (BEGIN, the statement,
+    COMMIT); in autocommit it costs one and is just as atomic. Everything the hot paths do is
+    one statement (CTEs where several rows change), so they run here; multi-statement work
+    keeps `engine.begin()`. Autocommit is a client-side flag in psycopg: switching costs
+    nothing, and the pool puts the connection back as it was.
     """
     if engine.url.get_backend_name() != "postgresql":
         return None
-    return create_async_engine(
-        engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=10, max_overflow=20
-    )
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def sqlite_reader(engine: AsyncEngine) -> Engine | None:

@@ -21,6 +21,7 @@ from .errors import (
 )
 from .events import (
     ClientEffectEvent,
+    ErrorCode,
     ErrorEvent,
     NoticeEvent,
     ProgressUpdateEvent,
@@ -35,6 +36,7 @@ from .events import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
 )
+from .icons import IconName
 from .items import (
     HIDDEN_ITEM_TYPES,
     AssistantMessageContent,
@@ -188,6 +190,7 @@ __all__ = [
     "EndOfTurnItem",
     "EntitySource",
     "ErrorBody",
+    "ErrorCode",
     "ErrorDetail",
     "ErrorEvent",
     "FeedbackKind",
@@ -198,6 +201,7 @@ __all__ = [
     "GeneratedImageItem",
     "GeneratedImageUpdated",
     "HiddenContextItem",
+    "IconName",
     "ImageAttachment",
     "ImageTask",
     "InferenceOptions",

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, AnyUrl, Field, TypeAdapter
 
 from .base import WireBase
+
+_ANY_URL: TypeAdapter[AnyUrl] = TypeAdapter(AnyUrl)
+
+
+def _absolute(url: str) -> str:
+    _ANY_URL.validate_python(url)  # raises unless an absolute URL (https:, http:, data:, …)
+    return url
+
+
+AbsoluteURL = Annotated[str, AfterValidator(_absolute)]
+"""A URL the widget fetches from its own origin: absolute, kept exactly as written."""
 
 
 class AttachmentUploadDescriptor(WireBase):
     """Where and how the widget uploads the bytes of a two-phase attachment."""
 
-    url: str
+    url: AbsoluteURL
     method: Literal["POST", "PUT"]
     headers: dict[str, str] = Field(default_factory=dict)
 
@@ -38,7 +49,7 @@ class ImageAttachment(AttachmentBase):
     """An image; `preview_url` must be absolute because the widget runs in another origin."""
 
     type: Literal["image"] = "image"
-    preview_url: str
+    preview_url: AbsoluteURL
 
 
 Attachment = Annotated[FileAttachment | ImageAttachment, Field(discriminator="type")]

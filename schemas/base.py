@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
+
+
+def null_as(default: Callable[[], Any]) -> BeforeValidator:
+    """For a field with a default: `null` means the same as an absent key (clients send
+    `inference_options: null`; the widget's own evergreen code may too)."""
+    return BeforeValidator(lambda value: default() if value is None else value)
 
 
 class WireBase(BaseModel):

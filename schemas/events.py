@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .base import WireBase
+from .icons import IconName
 from .items import ThreadItem
 from .threads import Thread
 from .updates import ThreadItemUpdate
@@ -79,7 +80,7 @@ class ProgressUpdateEvent(WireBase):
     """A transient status line (never the last event of a turn)."""
 
     type: Literal["progress_update"] = "progress_update"
-    icon: str | None = None
+    icon: IconName | None = None
     text: str
 
 
@@ -91,11 +92,17 @@ class ClientEffectEvent(WireBase):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+ErrorCode = Literal["stream.error", "custom"]
+"""The protocol's error codes: `custom` shows `message`; `stream.error` shows the widget's own
+localised text. The widget and the official types know no other; a machine-readable reason
+for a failure belongs in the log, not here."""
+
+
 class ErrorEvent(WireBase):
     """A failure after the stream started; `allow_retry` shows a retry button."""
 
     type: Literal["error"] = "error"
-    code: str = "custom"
+    code: ErrorCode = "custom"
     message: str | None = None
     allow_retry: bool = False
 

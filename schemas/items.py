@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .attachments import Attachment
-from .base import WireBase
+from .base import WireBase, null_as
 from .sources import Annotation
 from .widgets import WidgetRoot
 from .workflows import Task, Workflow
@@ -29,9 +29,9 @@ class UserMessageTagContent(WireBase):
     type: Literal["input_tag"] = "input_tag"
     id: str
     text: str
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: Annotated[dict[str, Any], null_as(dict)] = Field(default_factory=dict)
     group: str | None = None
-    interactive: bool = False
+    interactive: Annotated[bool, null_as(bool)] = False
 
 
 UserMessageContent = Annotated[
@@ -53,12 +53,17 @@ class InferenceOptions(WireBase):
 
 
 class UserMessageInput(WireBase):
-    """A message as the composer submits it: attachments are ids of created attachments."""
+    """A message as the composer submits it: attachments are ids of created attachments.
 
-    content: list[UserMessageContent]
-    attachments: list[str] = Field(default_factory=list)
+    Every optional container may be absent, `null` or empty, with the same meaning; a message
+    may be only a quote (`quoted_text`) or only attachments."""
+
+    content: Annotated[list[UserMessageContent], null_as(list)] = Field(default_factory=list)
+    attachments: Annotated[list[str], null_as(list)] = Field(default_factory=list)
     quoted_text: str | None = None
-    inference_options: InferenceOptions = Field(default_factory=InferenceOptions)
+    inference_options: Annotated[InferenceOptions, null_as(InferenceOptions)] = Field(
+        default_factory=InferenceOptions
+    )
 
 
 # ---- assistant content ----------------------------------------------------------------------

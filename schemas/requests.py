@@ -1,7 +1,8 @@
 """Requests: the `{"type", "params"}` bodies the widget POSTs, as one discriminated union.
 
 The widget sends no `metadata` for a custom backend and leaves out keys whose value is
-undefined, so every optional field has a default.
+undefined, so every optional field has a default; other clients send `null` for the same
+thing (`inference_options: null`), so `null` means the default too (`null_as`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
-from .base import WireBase
+from .base import WireBase, null_as
 from .items import UserMessageInput
 
 FeedbackKind = Literal["positive", "negative"]
@@ -20,7 +21,7 @@ Order = Literal["asc", "desc"]
 class RequestBase(WireBase):
     """Fields every request has."""
 
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: Annotated[dict[str, Any], null_as(dict)] = Field(default_factory=dict)
 
 
 # ---- params ---------------------------------------------------------------------------------
@@ -49,7 +50,7 @@ class ThreadListParams(WireBase):
     """A page of the user's threads."""
 
     limit: int | None = None
-    order: Order = "desc"
+    order: Annotated[Order, null_as(lambda: "desc")] = "desc"
     after: str | None = None
 
 
@@ -98,15 +99,17 @@ class ThreadAddClientToolOutputParams(WireBase):
 class StructuredInputAnswerSubmission(WireBase):
     """The user's answer to one question."""
 
-    values: list[str] = Field(default_factory=list)
-    skipped: bool = False
+    values: Annotated[list[str], null_as(list)] = Field(default_factory=list)
+    skipped: Annotated[bool, null_as(bool)] = False
 
 
 class StructuredInputSubmission(WireBase):
     """The user's answers, keyed by question id."""
 
-    status: Literal["answered", "skipped"] = "answered"
-    answers: dict[str, StructuredInputAnswerSubmission] = Field(default_factory=dict)
+    status: Annotated[Literal["answered", "skipped"], null_as(lambda: "answered")] = "answered"
+    answers: Annotated[dict[str, StructuredInputAnswerSubmission], null_as(dict)] = Field(
+        default_factory=dict
+    )
 
 
 class ThreadAddStructuredInputParams(WireBase):
@@ -122,7 +125,7 @@ class ItemsListParams(WireBase):
 
     thread_id: str
     limit: int | None = None
-    order: Order = "desc"
+    order: Annotated[Order, null_as(lambda: "desc")] = "desc"
     after: str | None = None
 
 
@@ -211,7 +214,9 @@ class ThreadsListReq(RequestBase):
     """List the user's threads."""
 
     type: Literal["threads.list"] = "threads.list"
-    params: ThreadListParams = Field(default_factory=ThreadListParams)
+    params: Annotated[ThreadListParams, null_as(ThreadListParams)] = Field(
+        default_factory=ThreadListParams
+    )
 
 
 class ThreadsUpdateReq(RequestBase):

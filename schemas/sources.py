@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 from .base import WireBase
+from .icons import IconName
 
 
 class SourceBase(WireBase):
@@ -38,7 +39,7 @@ class EntitySource(SourceBase):
 
     type: Literal["entity"] = "entity"
     id: str
-    icon: str | None = None
+    icon: IconName | None = None
     label: str | None = None
     inline_label: str | None = None
     interactive: bool = False

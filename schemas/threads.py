@@ -42,7 +42,7 @@ class ThreadMetadata(WireBase):
     created_at: datetime
     status: ThreadStatus = Field(default_factory=ActiveStatus)
     allowed_image_domains: list[str] | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
 
 
 class Thread(ThreadMetadata):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from .base import WireBase
+from .icons import IconName
 from .sources import FileSource, URLSource
 
 StatusIndicator = Literal["none", "loading", "complete"]
@@ -23,7 +24,7 @@ class CustomTask(TaskBase):
 
     type: Literal["custom"] = "custom"
     title: str | None = None
-    icon: str | None = None
+    icon: IconName | None = None
     content: str | None = None
 
 
@@ -69,7 +70,7 @@ class CustomSummary(WireBase):
     """A workflow summary with a title."""
 
     title: str
-    icon: str | None = None
+    icon: IconName | None = None
 
 
 class DurationSummary(WireBase):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from bridge.limits import RateLimiter
 from bridge.settings import Settings
 
 from .fakes import ScriptedResponder
+from .frames import FRAMES, FrameCheck
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = bool(os.environ.get("TEST_REQUIRE_POSTGRES") or os.environ.get("CI"))
@@ -70,6 +71,24 @@ async def _pg_schema_url() -> tuple[str, Callable[[], Any]]:
             await conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
     return url, drop
+
+
+@pytest.fixture(autouse=True)
+def frames_valid() -> Iterator[None]:
+    """Fails the test if an answer it made the bridge send did not validate (tests/frames.py)."""
+    before = len(FRAMES.failures)
+    yield
+    failed = FRAMES.failures[before:]
+    if failed:
+        pytest.fail("answers that do not validate against schemas/:\n" + "\n".join(failed[:5]))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The session's count of validated frames (tests/frames.py)."""
+    terminalreporter.write_line(
+        f"ChatKit answers validated strictly against schemas/: {FRAMES.events} SSE events, "
+        f"{FRAMES.bodies} JSON bodies, {len(FRAMES.failures)} failures"
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -131,6 +150,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
         kwargs.setdefault("data_dir", tmp_path / "data")
         settings = Settings.from_env(**kwargs)
         app = create_app(settings, **parts)
+        app.add_middleware(FrameCheck, path=settings.path)  # outermost: sees the bytes sent
         running = RunningLifespan(app)
         await running.start()
         started.append(running)

@@ -35,6 +35,7 @@ from .merge import MergedStream
 from .models import ModelCatalog, model_failure
 from .progress import ProgressLabel, tool_progress
 from .stream import TurnEvents
+from .titles import write_title
 
 log = logging.getLogger("bridge.agent")
 
@@ -156,15 +157,14 @@ class AgentResponder(Generic[TState]):
             changes["tools"] = [*agent.tools, *(tool.function_tool() for tool in self.client_tools)]
         if self.mcp_servers:
             changes["mcp_servers"] = [*agent.mcp_servers, *self.mcp_servers]
-        choice = turn.inference_options.tool_choice
-        if choice is not None:
-            names = [tool.name for tool in changes.get("tools", agent.tools)]
-            if choice.id not in names:
-                raise TurnFailed(
-                    f"The tool “{choice.id}” is not available here.", code="tool_not_allowed"
-                )
+        # A composer tool id is the app's to interpret (the agent factory sees it on the
+        # turn); only an id that names one of the agent's tools forces the model to call it.
+        choice = turn.tool_choice
+        if choice is not None and choice in {
+            tool.name for tool in changes.get("tools", agent.tools)
+        }:
             changes["model_settings"] = agent.model_settings.resolve(
-                ModelSettings(tool_choice=choice.id)
+                ModelSettings(tool_choice=choice)
             )
         return agent.clone(**changes)
 
@@ -186,6 +186,13 @@ class AgentResponder(Generic[TState]):
             return own.get
         fallback = app if callable(app) else app.get
         return lambda name: own.get(name) or fallback(name)
+
+    async def title(self, turn: Turn) -> str | None:
+        """A short title for the thread, written by the configured model (None offline, or
+        with a fixed `model`: the turn pipeline then uses the message's first words)."""
+        if self.model is not None:
+            return None
+        return await write_title(self.catalog, turn, tracing_disabled=self._tracing_disabled())
 
     async def respond(self, turn: Turn) -> AsyncIterator[ThreadStreamEvent]:
         """Run the agent on the thread's history and yield the answer as ChatKit events."""
@@ -230,7 +237,7 @@ class AgentResponder(Generic[TState]):
             for item_id in remembered:
                 await turn.store.delete_item(turn.user_id, turn.thread.id, item_id)
             raise TurnFailed(
-                "The assistant can't help with that request.", code="guardrail"
+                "The assistant can't help with that request.", reason="guardrail"
             ) from exc
         except TurnFailed:
             raise

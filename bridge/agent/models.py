@@ -66,7 +66,7 @@ class ModelCatalog:
             choices = ", ".join(self.allowed)
             raise TurnFailed(
                 f"The model “{requested}” is not available here. Pick one of: {choices}.",
-                code="model_not_allowed",
+                reason="model_not_allowed",
             )
         return requested
 
@@ -95,59 +95,59 @@ def model_failure(exc: BaseException) -> TurnFailed | None:
         case AuthenticationError() | PermissionDeniedError():
             return TurnFailed(
                 "The model provider refused the API key. Check OPENAI_API_KEY on the server.",
-                code="model_auth",
+                reason="model_auth",
             )
         case RateLimitError():
             return TurnFailed(
                 "The model provider is rate limiting this server. Wait a moment and try again.",
                 allow_retry=True,
-                code="model_rate_limited",
+                reason="model_rate_limited",
             )
         case APITimeoutError() | ModelTimeoutError():
             return TurnFailed(
                 "The model took too long to answer. Try again.",
                 allow_retry=True,
-                code="model_timeout",
+                reason="model_timeout",
             )
         case APIConnectionError():
             return TurnFailed(
                 "Could not reach the model provider. Check OPENAI_BASE_URL and the network, "
                 "then try again.",
                 allow_retry=True,
-                code="model_unreachable",
+                reason="model_unreachable",
             )
         case NotFoundError():
             return TurnFailed(
                 "The model provider does not know this model. Check BRIDGE_MODEL.",
-                code="model_not_found",
+                reason="model_not_found",
             )
         case BadRequestError():
             return TurnFailed(
                 f"The model provider rejected the request: {_provider_message(exc)}",
-                code="model_bad_request",
+                reason="model_bad_request",
             )
         case APIStatusError() if exc.status_code >= 500:
             return TurnFailed(
                 "The model provider had an internal error. Try again in a moment.",
                 allow_retry=True,
-                code="model_unavailable",
+                reason="model_unavailable",
             )
         case APIStatusError():
             return TurnFailed(
                 f"The model provider answered {exc.status_code}: {_provider_message(exc)}",
-                code="model_error",
+                reason="model_error",
             )
         case MaxTurnsExceeded():
             return TurnFailed(
                 "The assistant took too many steps without finishing. Try a simpler request.",
                 allow_retry=True,
-                code="max_turns",
+                reason="max_turns",
             )
         case ModelBehaviorError():
             return TurnFailed(
                 "The model gave an answer the assistant could not use. Try again.",
                 allow_retry=True,
-                code="model_behavior",
+                reason="model_behavior",
             )
     return None
 

@@ -7,7 +7,6 @@ from starlette.responses import Response
 from schemas import ItemsFeedbackReq, ItemsListReq
 
 from ..context import RequestContext
-from ..errors import BadRequest
 from .common import EMPTY_OBJECT, json_response, page_limit
 
 
@@ -25,9 +24,10 @@ async def list_items(ctx: RequestContext, req: ItemsListReq) -> Response:
 
 
 async def add_feedback(ctx: RequestContext, req: ItemsFeedbackReq) -> Response:
-    """Store a thumbs up or down on items of the thread."""
+    """Store a thumbs up or down on items of the thread; no items is a no-op (`{}`)."""
     params = req.params
     if not params.item_ids:
-        raise BadRequest("item_ids must name at least one item", code="invalid_params")
+        await ctx.store.load_thread(ctx.user_id, params.thread_id)  # still 404 if not theirs
+        return json_response(EMPTY_OBJECT)
     await ctx.store.add_feedback(ctx.user_id, params.thread_id, params.item_ids, params.kind)
     return json_response(EMPTY_OBJECT)

@@ -12,11 +12,13 @@ from starlette.responses import Response
 from db.store import wire_thread
 from schemas import (
     ClientToolCallItem,
+    InferenceOptions,
     StructuredInputAnswer,
     StructuredInputItem,
     StructuredInputMultipleChoice,
     StructuredInputSubmission,
     ThreadCreatedEvent,
+    ThreadItem,
     ThreadItemDoneEvent,
     ThreadItemReplacedEvent,
     ThreadMetadata,
@@ -32,13 +34,15 @@ from schemas import (
 )
 
 from ..context import RequestContext
-from ..errors import BadRequest, Conflict, PayloadTooLarge
+from ..errors import BadRequest, Conflict, PayloadTooLarge, TurnFailed
 from ..ids import new_id
 from ..responder import Turn
-from ..turn import Lease
-from .common import open_stream, take_lease
+from .common import new_lease, open_stream, start_turn, take_lease
 
 PENDING_TOOL_LOOKBACK = 20
+NOTHING_PENDING_MESSAGE = (
+    "Nothing was waiting for this result any more, so it was not used. Send a message to continue."
+)
 
 
 async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
@@ -48,27 +52,36 @@ async def create_thread(ctx: RequestContext, req: ThreadsCreateReq) -> Response:
     # The thread, its first message and its lease are stored in one transaction before the
     # stream starts: a client that hangs up before reading `thread.created` (or a database
     # that fails in between) must not leave a thread without its message.
-    lease = Lease(ctx.store, thread.id, new_id("lease"), ctx.settings.lease_seconds)
-    await ctx.store.create_thread(
-        ctx.user_id, thread, first_item=item, lease=(lease.token, lease.ttl)
-    )
+    lease = new_lease(ctx, thread.id)
+    await lease.create_thread(thread, item)
     await _link_attachments(ctx, item)
     created = ThreadCreatedEvent(thread=wire_thread(thread))
     echo = ThreadItemDoneEvent(item=item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
     return open_stream(
-        ctx, thread, lease, _respond(ctx, turn), lead=[created, echo], title_from=item
+        ctx, thread, lease, _respond(ctx, turn), lead=[created, echo], title_from=item, turn=turn
     )
 
 
 async def add_user_message(ctx: RequestContext, req: ThreadsAddUserMessageReq) -> Response:
-    """A message for an existing thread, echoed, then answered."""
-    thread = await _open_thread(ctx, req.params.thread_id)
-    item = await _user_item(ctx, thread.id, req.params.input)
-    lease = await take_lease(ctx, thread.id)
+    """A message for an existing thread, echoed, then answered.
+
+    One round trip before the echo (issue #13): the thread is authorised, leased and given
+    the message by one statement. A message that needs the database to be checked (its
+    attachments) or that is invalid first loads the thread, so an unknown thread stays a 404.
+    """
+    thread_id = req.params.thread_id
+    given = req.params.input
+    if given.attachments or _invalid(ctx, given):
+        await _open_thread(ctx, thread_id)
+    item = await _user_item(ctx, thread_id, given)
+    thread, lease = await start_turn(ctx, thread_id, item)
     await _link_attachments(ctx, item)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
-    return open_stream(ctx, thread, lease, _respond(ctx, turn), user_item=item, title_from=item)
+    echo = ThreadItemDoneEvent(item=item)
+    return open_stream(
+        ctx, thread, lease, _respond(ctx, turn), lead=[echo], title_from=item, turn=turn
+    )
 
 
 async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -> Response:
@@ -87,30 +100,33 @@ async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -
         async for event in ctx.services.responder.respond(turn):
             yield event
 
-    return open_stream(ctx, thread, lease, answer, title_from=item)
+    return open_stream(ctx, thread, lease, answer, title_from=item, turn=turn)
 
 
 async def add_client_tool_output(
     ctx: RequestContext, req: ThreadsAddClientToolOutputReq
 ) -> Response:
-    """Complete the latest pending client tool call with the page's result, then answer."""
+    """Complete the latest pending client tool call with the page's result, then answer.
+
+    With no call pending (the page answered twice, or the thread moved on) nothing changes and
+    the stream says so in an `error` event the widget shows: a 4xx on a streaming op would be
+    silent in the widget, and answering again would repeat the last answer.
+    """
     thread = await _open_thread(ctx, req.params.thread_id)
     recent = await ctx.store.load_items(ctx.user_id, thread.id, last=PENDING_TOOL_LOOKBACK)
     pending = [
         item for item in recent if isinstance(item, ClientToolCallItem) and item.status == "pending"
     ]
-    if not pending:
-        raise BadRequest(
-            f"thread {thread.id!r} has no pending client tool call", code="no_pending_tool_call"
-        )
-    call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
     lease = await take_lease(ctx, thread.id)
-    turn = ctx.turn(thread=thread)
+    turn = ctx.turn(thread=thread, inference_options=_continued_options(recent))
+    if not pending:
+        return open_stream(ctx, thread, lease, _nothing_pending)
+    call = pending[-1].model_copy(update={"status": "completed", "output": req.params.result})
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
-        await ctx.store.save_item(ctx.user_id, call)
+        await lease.save_item(call)
         for stale in pending[:-1]:  # an unanswered older call can never complete now
-            await ctx.store.delete_item(ctx.user_id, thread.id, stale.id)
+            await lease.delete_item(stale.id)
         async for event in ctx.services.responder.respond(turn):
             yield event
 
@@ -130,8 +146,9 @@ async def add_structured_input(ctx: RequestContext, req: ThreadsAddStructuredInp
             f"structured input {item.id!r} was already {item.status}", code="already_answered"
         )
     answered = apply_submission(item, req.params.input)
+    recent = await ctx.store.load_items(ctx.user_id, thread.id, last=PENDING_TOOL_LOOKBACK)
     lease = await take_lease(ctx, thread.id)
-    turn = ctx.turn(thread=thread)
+    turn = ctx.turn(thread=thread, inference_options=_continued_options(recent))
 
     async def answer() -> AsyncIterator[ThreadStreamEvent]:
         yield ThreadItemReplacedEvent(item=answered)
@@ -159,6 +176,20 @@ def apply_submission(
     return answered
 
 
+def _continued_options(recent: list[ThreadItem]) -> InferenceOptions:
+    """A continuation answers on the model the user picked for their last message; the tool
+    menu's choice is not carried over (forcing the tool again would call it again)."""
+    for item in reversed(recent):
+        if isinstance(item, UserMessageItem):
+            return InferenceOptions(model=item.inference_options.model)
+    return InferenceOptions()
+
+
+async def _nothing_pending() -> AsyncIterator[ThreadStreamEvent]:
+    raise TurnFailed(NOTHING_PENDING_MESSAGE, reason="no_pending_tool_call")
+    yield  # an async generator that ends at once
+
+
 def _respond(ctx: RequestContext, turn: Turn) -> Callable[[], AsyncIterator[ThreadStreamEvent]]:
     def answer() -> AsyncIterator[ThreadStreamEvent]:
         return ctx.services.responder.respond(turn)
@@ -173,18 +204,35 @@ async def _open_thread(ctx: RequestContext, thread_id: str) -> ThreadMetadata:
     return thread
 
 
-async def _user_item(
-    ctx: RequestContext, thread_id: str, given: UserMessageInput
-) -> UserMessageItem:
-    """The user message item, checked: not empty, within limits, attachments uploaded."""
+def _invalid(ctx: RequestContext, given: UserMessageInput) -> bool:
+    """Whether `_user_item` will refuse the message without asking the database."""
+    try:
+        _check_message(ctx, given)
+    except (BadRequest, PayloadTooLarge):
+        return True
+    return False
+
+
+def _check_message(ctx: RequestContext, given: UserMessageInput) -> None:
     text_chars = sum(len(part.text) for part in given.content)
     if text_chars > ctx.settings.max_message_chars:
         raise PayloadTooLarge(
             f"message is {text_chars} characters; the limit is {ctx.settings.max_message_chars}",
             code="message_too_long",
         )
-    if not any(part.text.strip() for part in given.content) and not given.attachments:
+    if (
+        not any(part.text.strip() for part in given.content)
+        and not given.attachments
+        and not (given.quoted_text or "").strip()
+    ):
         raise BadRequest("the message is empty", code="empty_message")
+
+
+async def _user_item(
+    ctx: RequestContext, thread_id: str, given: UserMessageInput
+) -> UserMessageItem:
+    """The user message item, checked: not empty, within limits, attachments uploaded."""
+    _check_message(ctx, given)
     attachments = []
     for attachment_id in dict.fromkeys(given.attachments):
         stored = await ctx.store.load_attachment(ctx.user_id, attachment_id)

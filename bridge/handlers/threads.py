@@ -13,7 +13,7 @@ from schemas import (
 )
 
 from ..context import RequestContext
-from ..errors import BadRequest
+from ..turn import trim_title
 from .common import EMPTY_OBJECT, json_response, page_limit
 
 
@@ -40,12 +40,10 @@ async def list_threads(ctx: RequestContext, req: ThreadsListReq) -> Response:
 
 
 async def update_thread(ctx: RequestContext, req: ThreadsUpdateReq) -> Response:
-    """Rename a thread; answers the thread."""
-    title = " ".join(req.params.title.split())
-    if len(title) > 200:
-        raise BadRequest("title is longer than 200 characters", code="invalid_params")
+    """Rename a thread; answers the thread. A title past 200 characters is cut (at a word,
+    with an ellipsis), as a user renaming a thread expects, rather than refused."""
     thread = await ctx.store.load_thread(ctx.user_id, req.params.thread_id)
-    thread.title = title or None
+    thread.title = trim_title(req.params.title)
     await ctx.store.save_thread(ctx.user_id, thread)
     return json_response(thread_json(thread).encode())
 

@@ -77,7 +77,7 @@ async def complete_task_stream(
     try:
         updated = await _complete(ctx, action, sender)
     except TaskNotFound as exc:
-        raise TurnFailed(f"That task no longer exists ({exc}).") from None
+        raise TurnFailed(f"That task no longer exists ({exc}).", reason="task_not_found") from None
     if updated is not None:
         yield ThreadItemReplacedEvent(item=updated)
     yield ClientEffectEvent(name=TASKS_CHANGED, data={})

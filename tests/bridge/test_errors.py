@@ -140,20 +140,6 @@ async def test_retry_after_a_non_user_item_is_400(
     assert "assistant_message" in response.json()["error"]["message"]
 
 
-async def test_client_tool_output_without_pending_call_is_400(
-    proto_client: httpx.AsyncClient,
-) -> None:
-    from ..wire import stream
-
-    events = await stream(proto_client, "threads.create", input=user_input("hi"))
-    thread_id = events[0]["thread"]["id"]
-    response = await post(
-        proto_client, "threads.add_client_tool_output", thread_id=thread_id, result={"x": 1}
-    )
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "no_pending_tool_call"
-
-
 async def test_unknown_action_type_is_400_naming_known_types(
     proto_client: httpx.AsyncClient,
 ) -> None:

@@ -137,14 +137,6 @@ async def test_feedback_on_unknown_or_hidden_items_is_404_and_stores_nothing(
     assert await proto_store.load_feedback("ann", thread_id) == {}
 
 
-async def test_feedback_with_no_items_is_400(proto_client: httpx.AsyncClient) -> None:
-    thread_id, _ = await _thread_with(proto_client, 1)
-    response = await post(
-        proto_client, "items.feedback", thread_id=thread_id, item_ids=[], kind="positive"
-    )
-    assert response.status_code == 400
-
-
 async def test_feedback_on_another_users_thread_is_404(
     proto_app: Starlette, proto_connect: Any, proto_store: Store
 ) -> None:

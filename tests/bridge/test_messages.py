@@ -140,10 +140,13 @@ async def test_client_tool_round_trip(
         "completed"
     ]
 
-    again = await post(
+    # Nothing pending any more: the widget shows an in-band error; nothing changes.
+    again = await stream(
         proto_client, "threads.add_client_tool_output", thread_id=thread_id, result=1
     )
-    assert again.status_code == 400  # nothing pending any more
+    assert types(again) == ["stream_options", "error"]
+    assert again[-1]["code"] == "custom" and again[-1]["allow_retry"] is False
+    assert await _items(proto_client, thread_id) == items
 
 
 async def test_client_tool_output_completes_the_latest_call_and_drops_stale_ones(

@@ -4,6 +4,7 @@ event that allows a retry; what it streamed is kept, nothing is half-written."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -26,8 +27,9 @@ def exit_flag() -> Iterator[None]:
 
 
 async def test_a_turn_running_at_shutdown_ends_with_a_retryable_error(
-    make_app: Callable[..., Any], exit_flag: None
+    make_app: Callable[..., Any], exit_flag: None, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bridge.request")
     slow = text_step(*[f"w{i} " for i in range(200)], delay=0.05)
     app = await make_app(responder=ScriptedResponder(steps=[slow]), shutdown_grace_seconds=0.3)
     transport = httpx.ASGITransport(app=app)
@@ -42,10 +44,12 @@ async def test_a_turn_running_at_shutdown_ends_with_a_retryable_error(
         events = parse_sse(response.text)
         assert events[-1] == {
             "type": "error",
-            "code": "server.shutdown",
+            "code": "custom",  # a protocol code: the widget shows the message
             "message": "The server is restarting, so this answer was stopped. Please try again.",
             "allow_retry": True,
         }
+        [line] = [r.fields for r in caplog.records if r.name == "bridge.request"]  # type: ignore[attr-defined]
+        assert line["reason"] == "server_shutdown" and line["outcome"] == "error"
         streamed = "".join(
             e["update"]["delta"]
             for e in events

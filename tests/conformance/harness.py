@@ -56,6 +56,8 @@ from schemas import (
 from .scripted_model import ScriptedModel
 
 INSTRUCTIONS = "You manage the user's todo list."
+RESEARCH_MODE = "research_mode"
+RESEARCH_INSTRUCTIONS = "You research the user's question and answer with what you found."
 QUOTA_MESSAGE = "You have used all your messages for today."
 TRANSCRIPT = "buy milk tomorrow"
 ASK_CONFIRMATION = ClientTool(
@@ -121,7 +123,10 @@ class ScenarioApp:
         ]
 
     def agent(self, turn: Turn) -> Agent[AgentContext[None]]:
-        """The agent factory given to `AgentResponder(agent=…)`."""
+        """The agent factory given to `AgentResponder(agent=…)`; record.py's `_agent_for`: the
+        app's own composer id picks another agent (a tool's name is forced by the responder)."""
+        if turn.tool_choice == RESEARCH_MODE:
+            return Agent[AgentContext[None]](name="Researcher", instructions=RESEARCH_INSTRUCTIONS)
         return Agent[AgentContext[None]](
             name="Todo assistant",
             instructions=INSTRUCTIONS,

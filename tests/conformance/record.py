@@ -60,6 +60,7 @@ except ImportError:  # pragma: no cover
 import uvicorn
 from agents import (
     Agent,
+    ModelSettings,
     RunConfig,
     RunContextWrapper,
     Runner,
@@ -110,6 +111,8 @@ set_tracing_disabled(True)
 log = logging.getLogger("record")
 
 CHATKIT_PATH = "/chatkit"
+RESEARCH_MODE = "research_mode"  # an app-defined composer tool id (not a tool's name)
+RESEARCH_INSTRUCTIONS = "You research the user's question and answer with what you found."
 FRAME_ID = "0f8fad5b-d9cb-469f-a165-70867728950e"  # the widget's chatkit-frame-instance-id
 STREAMING_OPS = {
     "threads.create",
@@ -380,7 +383,7 @@ class ReferenceServer(ChatKitServer[dict]):
         page = await self.store.load_thread_items(thread.id, None, 100, "desc", context)
         agent_input = await self.converter.to_agent_input(list(reversed(page.data)))
         result = Runner.run_streamed(
-            self.agent,
+            self._agent_for(input_user_message),
             agent_input,
             context=agent_context,
             run_config=RunConfig(tracing_disabled=True),
@@ -389,6 +392,20 @@ class ReferenceServer(ChatKitServer[dict]):
             yield event
         if thread.title is None and text:
             thread.title = text[:40]  # -> the SDK sends thread.updated at the end
+
+    def _agent_for(self, message: UserMessageItem | None) -> Agent[AgentContext]:
+        """The composer's tool menu, routed as the SDK's guides do: the app's own id picks
+        another agent; an id naming one of the agent's tools forces that tool."""
+        choice = message.inference_options.tool_choice if message is not None else None
+        if choice is None:
+            return self.agent
+        if choice.id == RESEARCH_MODE:
+            return self.agent.clone(
+                name="Researcher", instructions=RESEARCH_INSTRUCTIONS, tools=[ask_confirmation]
+            )
+        if choice.id in {tool.name for tool in self.agent.tools}:
+            return self.agent.clone(model_settings=ModelSettings(tool_choice=choice.id))
+        return self.agent
 
     async def action(
         self,
@@ -1118,6 +1135,75 @@ async def s_error_mid_stream(rec: Recorder) -> None:
         "threads.add_user_message", {"thread_id": rec.threads[0], "input": user_input("Once more")}
     )
     await rec.call("threads.get_by_id", {"thread_id": rec.threads[0]})
+
+
+@scenario(
+    "model_failures",
+    "The model provider fails in each way the OpenAI client reports (401, 403, 404, 400, 409, "
+    "429, 500, connection refused, timeout), then the run takes too many turns (ten tool "
+    "calls: MaxTurnsExceeded), then the model calls a tool that does not exist "
+    "(ModelBehaviorError); each turn ends with an error event and stores no answer; a turn "
+    "then succeeds; threads.get_by_id at the end.",
+    [
+        {"text": ["Hello."]},
+        *[
+            {"provider_error": kind}
+            for kind in (
+                "auth",
+                "permission",
+                "not_found",
+                "bad_request",
+                "conflict",
+                "rate_limit",
+                "server_error",
+                "connection",
+                "timeout",
+            )
+        ],
+        *[{"tool_call": {"name": "list_tasks", "arguments": {}}} for _ in range(10)],
+        {"tool_call": {"name": "no_such_tool", "arguments": {}}},
+        {"text": ["Back again."]},
+    ],
+)
+async def s_model_failures(rec: Recorder) -> None:
+    await rec.stream("threads.create", {"input": user_input("Hi")})
+    thread = rec.threads[0]
+    for n in range(9 + 1 + 1):
+        await rec.stream(
+            "threads.add_user_message", {"thread_id": thread, "input": user_input(f"Try {n}")}
+        )
+    await rec.stream("threads.add_user_message", {"thread_id": thread, "input": user_input("Ok?")})
+    await rec.call("threads.get_by_id", {"thread_id": thread})
+
+
+@scenario(
+    "composer_tools",
+    "The composer's tool menu: `inference_options.tool_choice {id}` naming one of the agent's "
+    "tools forces the model to call it; an id the app defines (`research_mode`) routes the turn "
+    "to another agent (other instructions); a message without a choice uses the default agent. "
+    "The app decides (the SDK passes the id through); reference_model_inputs show the "
+    "instructions and forced tool_choice of each model call.",
+    [
+        {"tool_call": {"name": "add_task", "arguments": {"title": "Call mom"}}},
+        {"text": ["Added ", "it."]},
+        {"text": ["Here is ", "what I found."]},
+        {"text": ["Plain ", "answer."]},
+    ],
+)
+async def s_composer_tools(rec: Recorder) -> None:
+    forced = user_input(
+        "Remind me to call mom", inference_options={"tool_choice": {"id": "add_task"}}
+    )
+    await rec.stream("threads.create", {"input": forced})
+    thread = rec.threads[0]
+    research = user_input(
+        "What is a good gift?", inference_options={"tool_choice": {"id": RESEARCH_MODE}}
+    )
+    await rec.stream("threads.add_user_message", {"thread_id": thread, "input": research})
+    await rec.stream(
+        "threads.add_user_message", {"thread_id": thread, "input": user_input("Thanks")}
+    )
+    await rec.call("threads.get_by_id", {"thread_id": thread})
 
 
 @scenario(

@@ -10,6 +10,8 @@ A script is a list of model turns; every call to the model consumes the next tur
                    "arguments": {...}}}     "call_id" may be given, else one is generated)
     {"error": "boom"}                       raise ScriptedModelError("boom") before any output
     {"error_after": 2, "text": [...]}       stream the message, raise after 2 text deltas
+    {"provider_error": "rate_limit"}        raise what the OpenAI client raises for that
+                                            provider failure (PROVIDER_ERRORS), before output
 
 Any turn may carry `"delay": 0.05`: seconds to sleep before each streamed delta and before a
 scripted mid-stream failure (gives a client time to disconnect, and lets the deltas reach the
@@ -51,7 +53,14 @@ from openai.types.responses import (
     ResponseTextDoneEvent,
 )
 
-__all__ = ["ScriptExhausted", "ScriptedModel", "ScriptedModelError", "validate_turn"]
+__all__ = [
+    "PROVIDER_ERRORS",
+    "ScriptExhausted",
+    "ScriptedModel",
+    "ScriptedModelError",
+    "provider_error",
+    "validate_turn",
+]
 
 
 class ScriptedModelError(RuntimeError):
@@ -66,17 +75,20 @@ def validate_turn(turn: Any) -> None:
     """Raise ValueError unless `turn` is one of the documented shapes."""
     if not isinstance(turn, dict):
         raise ValueError(f"a turn must be an object, got {turn!r}")
-    allowed = {"text", "tool_call", "error", "error_after", "delay"}
+    allowed = {"text", "tool_call", "error", "error_after", "delay", "provider_error"}
     unknown = set(turn) - allowed
     if unknown:
         raise ValueError(f"unknown turn keys {sorted(unknown)}")
-    kinds = [k for k in ("text", "tool_call", "error") if k in turn]
-    if "error" in turn and len(turn) - ("delay" in turn) != 1:
-        raise ValueError("an 'error' turn has no other keys")
+    kinds = [k for k in ("text", "tool_call", "error", "provider_error") if k in turn]
+    for only in ("error", "provider_error"):
+        if only in turn and len(turn) - ("delay" in turn) != 1:
+            raise ValueError(f"an {only!r} turn has no other keys")
+    if "provider_error" in turn and turn["provider_error"] not in PROVIDER_ERRORS:
+        raise ValueError(f"'provider_error' is one of {sorted(PROVIDER_ERRORS)}")
     if "tool_call" in turn and "text" in turn:
         raise ValueError("a turn is either text or a tool call")
     if not kinds:
-        raise ValueError("a turn needs 'text', 'tool_call' or 'error'")
+        raise ValueError("a turn needs 'text', 'tool_call', 'error' or 'provider_error'")
     if "text" in turn and not (
         isinstance(turn["text"], list) and all(isinstance(c, str) for c in turn["text"])
     ):
@@ -89,6 +101,41 @@ def validate_turn(turn: Any) -> None:
             raise ValueError("'tool_call' needs a 'name'")
         if not isinstance(call.get("arguments", {}), dict):
             raise ValueError("'tool_call.arguments' is an object")
+
+
+PROVIDER_ERRORS: dict[str, int | str] = {
+    "auth": 401,
+    "permission": 403,
+    "not_found": 404,
+    "bad_request": 400,
+    "conflict": 409,
+    "rate_limit": 429,
+    "server_error": 500,
+    "connection": "connection",
+    "timeout": "timeout",
+}
+"""Provider failures a turn can raise: an HTTP status the provider answered, or a transport
+failure. The exceptions are the OpenAI client's own, built as it builds them."""
+
+
+def provider_error(kind: str) -> Exception:
+    """The exception the OpenAI client raises for a provider failure of this kind."""
+    import httpx2  # the OpenAI client's HTTP library (openai 3.x)
+    import openai
+
+    request = httpx2.Request("POST", "https://api.openai.com/v1/responses")
+    status = PROVIDER_ERRORS[kind]
+    if status == "connection":
+        return openai.APIConnectionError(request=request)
+    if status == "timeout":
+        return openai.APITimeoutError(request=request)
+    assert isinstance(status, int)
+    message = f"scripted {kind} failure"
+    body = {"error": {"message": message, "type": "scripted", "code": kind}}
+    response = httpx2.Response(status, json=body, request=request)
+    client = openai.AsyncOpenAI(api_key="sk-scripted")
+    error: Exception = client._make_status_error(message, body=body, response=response)
+    return error
 
 
 def _random_id(prefix: str) -> str:
@@ -136,19 +183,23 @@ class ScriptedModel(Model):
     def remaining(self) -> int:
         return len(self.turns)
 
-    def _next_turn(self, system_instructions: str | None, input: Any, tools: Any) -> dict[str, Any]:
+    def _next_turn(
+        self, system_instructions: str | None, input: Any, tools: Any, model_settings: Any = None
+    ) -> dict[str, Any]:
         items = (
             [{"type": "message", "role": "user", "content": input}]
             if isinstance(input, str)
             else _jsonable(list(input))
         )
-        self.calls.append(
-            {
-                "instructions": system_instructions,
-                "input": items,
-                "tools": sorted(getattr(t, "name", type(t).__name__) for t in tools or []),
-            }
-        )
+        call = {
+            "instructions": system_instructions,
+            "input": items,
+            "tools": sorted(getattr(t, "name", type(t).__name__) for t in tools or []),
+        }
+        tool_choice = getattr(model_settings, "tool_choice", None)
+        if tool_choice is not None:  # only when forced, so older recordings stay as they are
+            call["tool_choice"] = tool_choice
+        self.calls.append(call)
         if not self.turns:
             raise ScriptExhausted("the scripted model has no turns left")
         return self.turns.pop(0)
@@ -188,9 +239,11 @@ class ScriptedModel(Model):
         tracing: Any,
         **kwargs: Any,
     ) -> AsyncIterator[Any]:
-        turn = self._next_turn(system_instructions, input, tools)
+        turn = self._next_turn(system_instructions, input, tools, model_settings)
         if "error" in turn:
             raise ScriptedModelError(str(turn["error"]))
+        if "provider_error" in turn:
+            raise provider_error(turn["provider_error"])
 
         delay = float(turn.get("delay", 0) or 0)
         seq = _Seq()

@@ -8,9 +8,12 @@ evergreen widget sends but would hide an off-protocol field the bridge sends. Tw
    validation, nested models included, so an unknown key anywhere is an `extra_forbidden`
    error; `strict=True` forbids coercions (a number sent as a string, a bool as 0/1).
    This validates the raw bytes the bridge sent, not a re-parsed copy.
-2. A round trip: dumping the validated model with `exclude_unset=True` must give back exactly
-   the JSON that was sent (timestamps compared as instants). This catches what (1) cannot:
-   a field the model knows under another name, or a value the model rewrites on the way in.
+2. A round trip: dumping the validated model whole (`exclude_none=True`, as the reference
+   server serialises) must give back exactly the JSON that was sent (timestamps compared as
+   instants). This catches what (1) cannot: a field the model knows under another name, a
+   value the model rewrites on the way in, a `null` sent for an absent value, and a key left
+   out that the official types require (every field with a non-null default is always sent,
+   so a missing `content`, `arguments`, `inference_options`, `metadata` or `items` differs).
 
 `Any`-typed fields (a widget tree, a tool's output) are opaque to both, as they are to the
 protocol.
@@ -51,6 +54,7 @@ BODIES: dict[str, TypeAdapter[Any]] = {
 }
 EMPTY_OBJECT_OPS = {"threads.delete", "items.feedback", "attachments.delete"}
 ERROR = TypeAdapter(ErrorBody)
+ATTACHMENT = TypeAdapter(Attachment)
 
 
 def _instants(value: Any) -> Any:
@@ -67,7 +71,7 @@ def _instants(value: Any) -> Any:
 def check_strict(adapter: TypeAdapter[Any], raw: bytes) -> None:
     """Validate `raw` strictly with unknown fields forbidden, and check the round trip."""
     model = adapter.validate_json(raw, extra="forbid", strict=True)
-    again = adapter.dump_python(model, mode="json", exclude_unset=True, by_alias=True)
+    again = adapter.dump_python(model, mode="json", exclude_none=True, by_alias=True)
     sent = json.loads(raw)
     assert _instants(again) == _instants(sent), (
         f"the schema does not give back what was sent:\n sent {sent}\n back {again}"

@@ -195,3 +195,25 @@ def test_an_undeclared_extra_event_is_a_difference() -> None:
     assert settle_patterns(expected_response(doc, 0), bridge) == bridge
     bridge["events"].insert(3, {"type": "progress_update", "text": "Thinking…"})
     assert settle_patterns(expected_response(doc, 0), bridge) != bridge
+
+
+async def test_composer_tool_ids_are_routed_like_the_reference(
+    make_app: Callable[..., Any],
+) -> None:
+    """The model calls of `composer_tools` match the reference's: the same instructions (the
+    app's own id picked another agent), the same forced tool_choice, the same tools."""
+    doc = DOCS["composer_tools"]
+    _, scenario, failure = await replay_scenario(doc, make_app)
+    assert failure is None, failure
+
+    def settings_of(call: dict[str, Any]) -> tuple[Any, ...]:
+        return (call["instructions"], call.get("tool_choice"), call["tools"])
+
+    reference = [settings_of(call) for call in doc["reference_model_inputs"]]
+    assert [settings_of(call) for call in scenario.model.calls] == reference
+    assert [call.get("tool_choice") for call in scenario.model.calls] == [
+        "add_task",
+        None,
+        None,
+        None,
+    ]

@@ -86,7 +86,8 @@ class Ledger:
             assert kind.startswith("text/event-stream"), (op, kind, response.text[:300])
             events = parse_sse(response.text)
             assert events, f"{op} streamed nothing"
-            assert not [e for e in events if e["type"] == "error"], events
+            if op != "threads.add_client_tool_output":
+                assert not [e for e in events if e["type"] == "error"], events
         else:
             assert kind.startswith("application/json"), (op, kind, response.text[:300])
             events = []
@@ -110,7 +111,7 @@ class Ledger:
                 assert set(listed) <= {i.id for i in state.items}, listed
             case "threads.update":
                 state = self._own(user, params["thread_id"])
-                state.title = " ".join(params["title"].split()) or None
+                state.title = _trimmed_title(params["title"])
                 assert response.json().get("title") == state.title, response.text
             case "threads.delete":
                 self._own(user, params["thread_id"])
@@ -131,6 +132,11 @@ class Ledger:
             case "attachments.delete":
                 assert params["attachment_id"] in self.attachments[user]
                 self.attachments[user].discard(params["attachment_id"])
+            case "threads.add_client_tool_output":
+                # Nothing is ever pending here: the answer is an in-band error, nothing changes.
+                self._own(user, params["thread_id"])
+                assert [e["type"] for e in events] == ["stream_options", "error"], events
+                assert events[-1]["code"] == "custom", events
             case _:
                 # No actions are registered, nothing is pending, dictation is off: these
                 # can only fail.
@@ -241,6 +247,18 @@ class Ledger:
                 assert shot.item_owner[item_id] == state.owner
         assert set(shot.items) <= set(self.threads), set(shot.items) - set(self.threads)
         assert shot.feedback == self.feedback, (shot.feedback, self.feedback)
+
+
+def _trimmed_title(given: str) -> str | None:
+    """A rename as stored (README, threads.update): control characters and runs of white
+    space become one space; past 200 characters it is cut at a word and ends with '…'."""
+    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in given).split())
+    if len(text) <= 200:
+        return text or None
+    head = text[:199]
+    if " " in head:
+        head = head[: head.rindex(" ")]
+    return head.rstrip(",.;:!?-") + "…"
 
 
 def _has_words(text: str) -> bool:

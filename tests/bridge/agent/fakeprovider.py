@@ -16,7 +16,10 @@ from typing import Any
 import httpx2
 from openai import AsyncOpenAI
 
+from bridge.agent.titles import TITLE_INSTRUCTIONS
+
 Reply = Callable[[httpx2.Request], httpx2.Response]
+TITLE_MARK = TITLE_INSTRUCTIONS.split("\n", 1)[0]
 
 
 class _SlowStream(httpx2.AsyncByteStream):
@@ -44,10 +47,20 @@ class FakeProvider:
     paths: list[str] = field(default_factory=list)
     chunks_sent: int = 0
     closed_streams: int = 0
+    titles: list[Reply] = field(default_factory=list)
+    title_requests: list[dict[str, Any]] = field(default_factory=list)
 
     async def handle(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content or b"{}")
+        if TITLE_MARK in json.dumps(body):
+            # The title call runs beside the answer (bridge/agent/titles.py): answered from its
+            # own script, so it never takes an answer's reply; unscripted, it fails (first words).
+            self.title_requests.append(body)
+            if not self.titles:
+                return httpx2.Response(500, json={"error": {"message": "no title scripted"}})
+            return self.titles.pop(0)(request)
         self.paths.append(request.url.path)
-        self.requests.append(json.loads(request.content or b"{}"))
+        self.requests.append(body)
         if not self.replies:
             return httpx2.Response(500, json={"error": {"message": "no reply scripted"}})
         return self.replies.pop(0)(request)
@@ -293,3 +306,36 @@ def chat_call(
         _chunk({"tool_calls": [{"index": 0, "function": {"arguments": args[half:]}}]}),
         _chunk({}, "tool_calls"),
     ]
+
+
+# ---- titles (bridge/agent/titles.py) ---------------------------------------------------------
+
+
+class _Gated(httpx2.AsyncByteStream):
+    def __init__(self, body: bytes, gate: asyncio.Event) -> None:
+        self.body = body
+        self.gate = gate
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        await self.gate.wait()
+        yield self.body
+
+
+def title(text: str, *, gate: asyncio.Event | None = None) -> Reply:
+    """A title call's answer (a non-streamed Responses body); held back until `gate` is set."""
+    item = {
+        "type": "message",
+        "id": "msg_title",
+        "role": "assistant",
+        "status": "completed",
+        "content": [{"type": "output_text", "text": text, "annotations": []}],
+    }
+    body = json.dumps(_response("completed", [item])).encode()
+
+    def reply(request: httpx2.Request) -> httpx2.Response:
+        headers = {"content-type": "application/json"}
+        if gate is not None:
+            return httpx2.Response(200, headers=headers, stream=_Gated(body, gate))
+        return httpx2.Response(200, headers=headers, content=body)
+
+    return reply

@@ -39,5 +39,6 @@ async def test_output_tripwire_removes_the_answer(make_turn: MakeTurn) -> None:
     removed = [e.item_id for e in events if e.type == "thread.item.removed"]
     assert shown and removed == shown
     assert events[-1].type == "thread.item.removed"
-    assert failed.value.code == "guardrail"
+    assert failed.value.code == "custom"  # the protocol's code: the widget shows the message
+    assert failed.value.reason == "guardrail"  # the cause, for the log line
     assert failed.value.allow_retry is False

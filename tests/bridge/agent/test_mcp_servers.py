@@ -26,6 +26,7 @@ from bridge.settings import MCPServerConfig, Settings
 from bridge.todo.tools import TaskContext, make_responder
 
 from ...conftest import RunningLifespan
+from ...frames import FrameCheck
 from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import free_port, serve
@@ -75,7 +76,9 @@ async def running(app: Starlette) -> AsyncIterator[Starlette]:
 
 def _bridge(db_url: str, tmp_path: Path, responder: AgentResponder) -> Starlette:
     settings = Settings(database_url=db_url, data_dir=tmp_path / "bridge")
-    return create_app(settings, responder=responder)
+    app = create_app(settings, responder=responder)
+    app.add_middleware(FrameCheck, path=settings.path)  # as the shared app factory does
+    return app
 
 
 def _settings(*servers: MCPServerConfig) -> Settings:

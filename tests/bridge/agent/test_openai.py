@@ -167,17 +167,55 @@ async def test_reasoning_summary_and_citations(
 
 
 @pytest.mark.parametrize(
-    ("reply", "retry", "words"),
+    ("reply", "retry", "words", "reason"),
     [
-        pytest.param(fp.error(401, "Incorrect API key provided"), False, "API key", id="401"),
-        pytest.param(fp.error(429, "Rate limit reached"), True, "rate limiting", id="429"),
-        pytest.param(fp.error(503, "overloaded"), True, "try again", id="503"),
-        pytest.param(fp.error(404, "The model does not exist"), False, "BRIDGE_MODEL", id="404"),
-        pytest.param(fp.refuse_connection, True, "OPENAI_BASE_URL", id="connection-refused"),
+        pytest.param(
+            fp.error(401, "Incorrect API key provided"), False, "API key", "model_auth", id="401"
+        ),
+        pytest.param(
+            fp.error(403, "Project lacks access"), False, "API key", "model_auth", id="403"
+        ),
+        pytest.param(
+            fp.error(429, "Rate limit reached"),
+            True,
+            "rate limiting",
+            "model_rate_limited",
+            id="429",
+        ),
+        pytest.param(fp.error(503, "overloaded"), True, "try again", "model_unavailable", id="503"),
+        pytest.param(
+            fp.error(404, "The model does not exist"),
+            False,
+            "BRIDGE_MODEL",
+            "model_not_found",
+            id="404",
+        ),
+        pytest.param(
+            fp.error(400, "Invalid 'input'"),
+            False,
+            "Invalid 'input'",
+            "model_bad_request",
+            id="400",
+        ),
+        pytest.param(
+            fp.error(409, "conflicting request"), False, "answered 409", "model_error", id="409"
+        ),
+        pytest.param(
+            fp.refuse_connection,
+            True,
+            "OPENAI_BASE_URL",
+            "model_unreachable",
+            id="connection-refused",
+        ),
     ],
 )
 async def test_provider_failures_become_turn_failed(
-    provider: fp.FakeProvider, make_turn: MakeTurn, reply: fp.Reply, retry: bool, words: str
+    provider: fp.FakeProvider,
+    make_turn: MakeTurn,
+    reply: fp.Reply,
+    retry: bool,
+    words: str,
+    reason: str,
 ) -> None:
     responder = make_responder(_settings(), client=provider.client())
     provider.replies.append(reply)
@@ -187,6 +225,9 @@ async def test_provider_failures_become_turn_failed(
 
     assert failed.value.allow_retry is retry
     assert words.lower() in failed.value.message.lower()
+    # The protocol's code (the widget shows the message); the cause is for the log line.
+    assert failed.value.code == "custom"
+    assert failed.value.reason == reason
     assert len(provider.requests) == 1
 
 
@@ -208,6 +249,7 @@ async def test_timeout_is_retryable(make_turn: MakeTurn) -> None:
 
     assert failed.value.allow_retry is True
     assert "too long" in failed.value.message
+    assert (failed.value.code, failed.value.reason) == ("custom", "model_timeout")
 
 
 # ---- Chat Completions (Ollama, vLLM…) -------------------------------------------------------

@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from agents import Agent
 
-from bridge.agent import AgentResponder
+from bridge.agent import AgentResponder, TaskContext, todo_agent
 from bridge.errors import TurnFailed
+from bridge.responder import Turn
 from bridge.settings import Settings
 from bridge.todo.offline_model import NOTICE
 from bridge.todo.tools import make_responder
@@ -344,8 +346,27 @@ async def test_tool_menu_forces_the_tool(
     assert len(_widgets(events)) == 1
 
 
-async def test_unknown_tool_in_menu_fails(responder: AgentResponder, make_turn: MakeTurn) -> None:
-    options = InferenceOptions(tool_choice=ToolChoice(id="rm_rf"))
+async def test_an_app_tool_id_in_the_menu_reaches_the_app_and_forces_nothing(
+    make_turn: MakeTurn,
+) -> None:
+    """Bug: a composer tool id that is not one of the agent's tools ended the turn with an
+    error. Fix: the id is the app's (on `Turn.tool_choice`); only a tool name forces a call."""
+    built: list[Agent[TaskContext]] = []
 
-    with pytest.raises(TurnFailed, match="rm_rf"):
-        await collect(responder, await make_turn("hi", inference_options=options))
+    def by_mode(turn: Turn) -> Agent[TaskContext]:
+        agent = todo_agent(turn)
+        if turn.tool_choice == "research_mode":  # the app routes the id to another agent
+            agent = agent.clone(name="Researcher", tools=[])
+        built.append(agent)
+        return agent
+
+    responder = AgentResponder(Settings(offline=True), agent=by_mode)
+    options = InferenceOptions(tool_choice=ToolChoice(id="research_mode"))
+
+    events = await collect(responder, await make_turn("hi", inference_options=options))
+
+    assert_well_formed(events)
+    assert answer_text(events)
+    assert [agent.name for agent in built] == ["Researcher"]
+    turn = await make_turn("again", inference_options=options)
+    assert responder._agent(turn).model_settings.tool_choice is None

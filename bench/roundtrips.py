@@ -1,0 +1,118 @@
+"""Database round trips per phase of a turn, on PostgreSQL, measured through a delay proxy.
+
+Two bridges run on the same PostgreSQL schema: one connects directly, one through
+`bench.proxy`, which adds `rtt_ms` of round-trip time. In each round both run the same
+sequential turns (threads.create, then threads.add_user_message, offline model, "hello"), the
+order alternating. Per phase (first event, first text delta, whole turn) the extra time the
+proxied bridge takes, divided by the RTT, is the number of sequential round trips the bridge
+made in that phase; the figure is the median over rounds of each round's p50s.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from .procs import Server, load
+
+PHASES = {
+    "first_event": "p50_ms",
+    "first_text_delta": "delta_first_p50_ms",
+    "whole_turn": "turn_p50_ms",
+}
+OPS = ("threads.create", "threads.add_user_message")
+
+
+@contextmanager
+def delay_proxy(url: str, rtt_ms: float) -> Iterator[str]:
+    """`url` rewritten to go through a delay proxy started for the block."""
+    target = make_url(url)
+    host, port = target.host or "127.0.0.1", target.port or 5432
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bench.proxy",
+            "--target",
+            f"{host}:{port}",
+            "--rtt-ms",
+            str(rtt_ms),
+        ],
+        stdout=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("the delay proxy did not start")
+        proxy_port = json.loads(line)["port"]
+        yield target.set(host="127.0.0.1", port=proxy_port).render_as_string(hide_password=False)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def measure_round_trips(
+    pg_url: str, work: Path, logs: Path, *, rounds: int, samples: int, rtt_ms: float, level: str
+) -> dict[str, Any]:
+    """Round trips per phase and op: median over rounds of (proxied - direct) / RTT."""
+    runs: dict[str, list[dict[str, Any]]] = {"direct": [], "proxied": []}
+    with delay_proxy(pg_url, rtt_ms) as proxied_url:
+        servers = {}
+        try:
+            for name, url in (("direct", pg_url), ("proxied", proxied_url)):
+                servers[name] = Server.start(
+                    f"bridge-rt-{name}",
+                    [
+                        *("bridge", "--db", url, "--data-dir", str(work / f"rt-{name}-data")),
+                        *("--log-level", level),
+                    ],
+                    logs,
+                )
+            for round_ in range(rounds):
+                order = ["direct", "proxied"] if round_ % 2 == 0 else ["proxied", "direct"]
+                for name in order:
+                    runs[name].append(
+                        load(
+                            "ttfe",
+                            servers[name].port,
+                            "--samples",
+                            str(samples),
+                            "--warmup-samples",
+                            "2",
+                            "--text",
+                            "hello",
+                        )
+                    )
+        finally:
+            for server in servers.values():
+                server.stop()
+    out: dict[str, Any] = {"rtt_ms": rtt_ms, "rounds": rounds, "samples": samples}
+    for op in OPS:
+        per_phase: dict[str, Any] = {}
+        for phase, key in PHASES.items():
+            trips = [
+                (p[op][key] - d[op][key]) / rtt_ms
+                for d, p in zip(runs["direct"], runs["proxied"], strict=True)
+            ]
+            per_phase[phase] = {
+                "round_trips": statistics.median(trips),
+                "rounds": [round(t, 2) for t in trips],
+                "direct_ms": statistics.median(d[op][key] for d in runs["direct"]),
+                "proxied_ms": statistics.median(p[op][key] for p in runs["proxied"]),
+            }
+        out[op] = per_phase
+    return out

@@ -1,0 +1,119 @@
+"""One PostgreSQL pool per process: its size, its bounded wait, and dead connections.
+
+Issue #13: a process opened up to 60 connections in two pools; now `DATABASE_POOL_SIZE`
+connections in one, a bounded wait for a free one (503 before a stream), and no pre-ping
+round trip on every checkout (only a connection idle for a while is pinged).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from db import Store, make_engine
+from db.session import create_schema, pool_options
+from schemas import ThreadMetadata, utcnow
+
+from ..conftest import _pg_schema_url, require_postgres
+from ..wire import user_input
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+async def pg_url() -> Any:
+    require_postgres()
+    url, drop = await _pg_schema_url()
+    try:
+        yield url
+    finally:
+        await drop()
+
+
+def test_the_pool_is_sized_by_the_setting_and_never_overflows() -> None:
+    url = "postgresql://u@h/db"
+    assert pool_options(url, 7, 2.5) == {"pool_size": 7, "pool_timeout": 2.5}
+    assert pool_options("sqlite:///x.db", 7, 2.5) == {}
+    engine = make_engine(url, **pool_options(url, 7, 2.5))
+    assert engine.pool.size() == 7  # type: ignore[attr-defined]
+    assert engine.pool._max_overflow == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+async def test_a_request_waits_a_bounded_time_for_a_connection_then_503(
+    pg_url: str, make_app: Any
+) -> None:
+    app = await make_app(database_url=pg_url, pool_size=1, pool_timeout=0.3)
+    engine = app.state.services.store.engine
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t"
+    ) as http:
+        async with engine.connect() as held:  # the pool's only connection, busy
+            await held.execute(text("SELECT 1"))
+            busy = await http.post(
+                "/chatkit", json={"type": "threads.create", "params": {"input": user_input("hi")}}
+            )
+        assert busy.status_code == 503, busy.text
+        assert busy.json()["error"]["code"]
+        free = await http.post(
+            "/chatkit", json={"type": "threads.create", "params": {"input": user_input("hi")}}
+        )
+        assert free.status_code == 200
+
+
+async def test_a_pooled_connection_the_server_closed_is_replaced_before_a_write(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("db.session.IDLE_PING_SECONDS", 0.0)  # every checkout counts as idle
+    engine = make_engine(pg_url, pool_size=1)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        with psycopg.connect(pg_url.split("?")[0], autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # A write is not retried, so only the ping on checkout can save it.
+        await store.create_thread("ann", ThreadMetadata(id="thr_after", created_at=utcnow()))
+        assert (await store.load_thread("ann", "thr_after")).id == "thr_after"
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one() != pid
+    finally:
+        await store.close()
+
+
+async def _autocommit_of_pooled(store: Store) -> bool:
+    async with store.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        return bool(raw.driver_connection.autocommit)  # type: ignore[union-attr]
+
+
+async def test_a_failed_or_cancelled_hot_read_gives_back_a_transactional_connection(
+    pg_url: str,
+) -> None:
+    """The hot read switches a pooled connection to autocommit; whatever happens to the read,
+    the pool must not hand an autocommit connection to a transaction afterwards."""
+    engine = make_engine(pg_url, pool_size=1)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        with pytest.raises(Exception, match="NUL"):
+            await store.list_items("ann", "thr_\x00", limit=20)
+        assert await _autocommit_of_pooled(store) is False
+        reading = asyncio.get_running_loop().create_task(
+            store._fetch_driver("SELECT pg_sleep(5)", ())
+        )
+        await asyncio.sleep(0.3)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+        assert await _autocommit_of_pooled(store) is False
+        await store.create_thread("ann", ThreadMetadata(id="thr_ok", created_at=utcnow()))
+        assert (await store.load_thread("ann", "thr_ok")).id == "thr_ok"
+    finally:
+        await store.close()
