@@ -7,12 +7,12 @@ from datetime import date, timedelta
 import pytest
 from agents import Agent
 
-from bridge.agent import AgentResponder, TaskContext, todo_agent
+from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
 from bridge.todo.offline_model import NOTICE
-from bridge.todo.tools import make_responder
+from bridge.todo.tools import TaskContext, make_responder, todo_agent
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
