@@ -20,7 +20,7 @@ from agents.mcp import MCPServer, MCPServerManager, MCPServerStreamableHttp
 from agents.models.interface import Model
 from openai import AsyncOpenAI
 
-from schemas import ThreadItem, ThreadMetadata, ThreadStreamEvent, WireBase
+from schemas import ThreadItem, ThreadItemDoneEvent, ThreadMetadata, ThreadStreamEvent, WireBase
 
 from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
@@ -224,9 +224,9 @@ class AgentResponder(Generic[TState]):
         try:
             async for got in merged:
                 out = events.emitted(got) if isinstance(got, WireBase) else events.convert(got)
-                for item in events.take_memory():  # before a client call the output may end on
-                    await turn.store.add_item(turn.user_id, item)
+                for item in events.take_memory():  # hidden: stored (fenced), never sent
                     remembered.append(item.id)
+                    yield ThreadItemDoneEvent(item=item)
                 for event in out:
                     yield event
             for event in events.finish():

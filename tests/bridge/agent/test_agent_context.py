@@ -268,4 +268,5 @@ async def test_tool_events_keep_their_place_when_the_consumer_lags(make_turn: Ma
         await asyncio.sleep(0.005)
 
     kinds = [e.text if e.type == "progress_update" else e.type for e in events]
-    assert kinds[:3] == ["A…", "B…", "client_effect"]
+    assert kinds[:4] == ["A…", "thread.item.done", "B…", "client_effect"]
+    assert events[1].item.type == "hidden_context_item"  # secret's call, remembered
