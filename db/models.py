@@ -123,3 +123,13 @@ class TaskRow(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (UniqueConstraint("user_id", "number", name="uq_tasks_user_number"),)
+
+
+class TaskCounterRow(Base):
+    """The last task number given to a user, so a number is never given twice (not even
+    after the task that had it is deleted: "task 11" in an old message stays that task)."""
+
+    __tablename__ = "task_counters"
+
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer)

@@ -27,7 +27,9 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from .attachment_queries import AttachmentQueries
 from .feedback_queries import FeedbackQueries
@@ -43,7 +45,7 @@ from .not_found import (
 )
 from .prepared import Order
 from .records import ItemPage, StoredAttachment, aware, now, thread_json, wire_thread
-from .tables import tasks
+from .tables import task_counters, tasks
 from .thread_queries import ThreadQueries
 
 __all__ = [
@@ -61,8 +63,6 @@ __all__ = [
     "wire_thread",
 ]
 
-TASK_NUMBER_ATTEMPTS = 64
-
 
 class Store(ThreadQueries, ItemQueries, LeaseQueries, AttachmentQueries, FeedbackQueries):
     """All persistence of the bridge, on one async engine (SQLite or PostgreSQL)."""
@@ -76,36 +76,23 @@ class Store(ThreadQueries, ItemQueries, LeaseQueries, AttachmentQueries, Feedbac
         description: str | None = None,
         due_date: date | None = None,
     ) -> dict[str, Any]:
-        """Create a task numbered after the user's highest number."""
-        # Each clash means another insert won its number, so n concurrent inserts (an agent's
-        # parallel tool calls) need up to n attempts; five failed a batch of eight.
-        for _attempt in range(TASK_NUMBER_ATTEMPTS):
-            at = now()
-            try:
-                async with self.engine.begin() as conn:
-                    top = (
-                        await conn.execute(
-                            select(func.coalesce(func.max(tasks.c.number), 0)).where(
-                                tasks.c.user_id == user_id
-                            )
-                        )
-                    ).scalar_one()
-                    await conn.execute(
-                        insert(tasks).values(
-                            user_id=user_id,
-                            number=top + 1,
-                            title=title,
-                            description=description,
-                            due_date=due_date,
-                            completed=False,
-                            created_at=at,
-                            updated_at=at,
-                        )
-                    )
-                return await self.load_task(user_id, top + 1)
-            except IntegrityError:
-                continue  # another request took the number; take the next one
-        raise RuntimeError("could not number the task")
+        """Create a task with the user's next number; a number is never given twice."""
+        at = now()
+        async with self.engine.begin() as conn:
+            number = await _next_task_number(conn, user_id)
+            await conn.execute(
+                insert(tasks).values(
+                    user_id=user_id,
+                    number=number,
+                    title=title,
+                    description=description,
+                    due_date=due_date,
+                    completed=False,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        return await self.load_task(user_id, number)
 
     async def load_task(self, user_id: str, number: int) -> dict[str, Any]:
         """One task, or TaskNotFound."""
@@ -164,3 +151,24 @@ def _task_dict(row: Any) -> dict[str, Any]:
         "created_at": aware(row.created_at).isoformat(),
         "updated_at": aware(row.updated_at).isoformat(),
     }
+
+
+async def _next_task_number(conn: AsyncConnection, user_id: str) -> int:
+    """Take the user's next task number, in the caller's transaction.
+
+    One upsert on the user's counter row: PostgreSQL locks that row and SQLite the database
+    until the transaction ends, so concurrent adds queue for it instead of clashing. A user
+    without a counter (tables made before counters) starts after the highest number held.
+    """
+    insert_ = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    first = select(func.coalesce(func.max(tasks.c.number), 0) + 1).where(tasks.c.user_id == user_id)
+    upsert = (
+        insert_(task_counters)
+        .values(user_id=user_id, last_number=first.scalar_subquery())
+        .on_conflict_do_update(
+            index_elements=[task_counters.c.user_id],
+            set_={"last_number": task_counters.c.last_number + 1},
+        )
+        .returning(task_counters.c.last_number)
+    )
+    return int((await conn.execute(upsert)).scalar_one())

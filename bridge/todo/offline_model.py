@@ -1,10 +1,15 @@
 """The offline model: a deterministic stand-in that runs without an API key.
 
-It reads the last user message with `intents.parse`, calls the real todo tools, and answers
-from their output, streamed in several deltas exactly like a provider would (see
-agents-facts.md: the Runner needs the full event sequence ending with `response.completed`).
-The first answer of a thread says plainly that this is the offline model; "first" is read
-from the history the model is given: no earlier assistant message carries the notice.
+It reads the last user message with `request_parser.parse`, plans with `planner.script`, calls the
+real todo tools through the Runner one step at a time, and answers from their output,
+streamed in several deltas exactly like a provider would (see agents-facts.md: the Runner
+needs the full event sequence ending with `response.completed`).
+
+Everything it knows comes from its input, that is from the thread: the question it asked
+last, the request that question answers, the tasks its answers named. So a "yes" or a "7"
+works after a restart or on another worker. The first answer of a thread says plainly that
+this is the offline model: "first" means no answer before it, and the history window always
+holds the latest answer, so the notice never comes back mid-thread.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import asyncio
 import itertools
 import json
 import re
-import time
+import time as clock_time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
 from typing import Any
 
 from agents import ModelResponse, ModelSettings, Usage
@@ -41,15 +46,14 @@ from openai.types.responses import (
 )
 
 from . import intents
+from . import offline_planner as planner
+from .due_dates import Clock
+from .request_parser import parse
 
 NOTICE = "(Offline model: set OPENAI_API_KEY for a real one.)"
 
-HELP = (
-    "I can keep your todo list. Try “add buy milk”, “add a task to call mom tomorrow”, "
-    "“what's on my list”, “show completed tasks”, “mark 2 done”, “complete the milk task”, "
-    "“rename 3 to call mom” or “delete task 2”."
-)
-FALLBACK = "I only understand todo requests while offline. " + HELP
+HELP = planner.HELP
+FALLBACK = planner.FALLBACK
 
 
 @dataclass(frozen=True)
@@ -63,17 +67,27 @@ class _Call:
     arguments: dict[str, Any]
 
 
-_Step = _Say | _Call
+_Step = _Say | list[_Call]
+"""An answer, or the tool calls of one step (several run together, as parallel calls)."""
 _ids = itertools.count(1)
 
 
 class OfflineModel(Model):
     """A local rule-based model that understands everyday todo requests."""
 
-    def __init__(self, *, delay: float = 0.0, today: date | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        delay: float = 0.0,
+        today: date | None = None,
+        timezone: str | None = None,
+        locale: str | None = None,
+    ) -> None:
         self.delay = delay
         """Seconds between streamed deltas (0 still yields to the event loop)."""
-        self._today = today
+        now = datetime.combine(today, time(12)) if today is not None else None
+        self.clock = Clock(timezone=timezone, locale=locale, now=now)
+        """Where "today" is, and how the user writes dates (`en-GB`: 5/12 is 5 December)."""
 
     async def get_response(
         self,
@@ -86,8 +100,8 @@ class OfflineModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> ModelResponse:
-        step = self._plan(input, tools, model_settings)
-        return ModelResponse(output=[_output_item(step)], usage=Usage(), response_id=None)
+        step = self._plan(input, tools, model_settings, system_instructions)
+        return ModelResponse(output=_output_items(step), usage=Usage(), response_id=None)
 
     async def stream_response(
         self,
@@ -100,22 +114,23 @@ class OfflineModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> AsyncIterator[ResponseStreamEvent]:
-        step = self._plan(input, tools, model_settings)
+        step = self._plan(input, tools, model_settings, system_instructions)
         seq = itertools.count()
         response = _response([])
         yield ResponseCreatedEvent(
             type="response.created", response=response, sequence_number=next(seq)
         )
-        item = _output_item(step)
-        if isinstance(item, ResponseFunctionToolCall):
-            async for event in self._stream_call(item, seq):
-                yield event
-        else:
-            assert isinstance(item, ResponseOutputMessage)
-            async for event in self._stream_message(item, seq):
-                yield event
+        output = _output_items(step)
+        for index, item in enumerate(output):
+            if isinstance(item, ResponseFunctionToolCall):
+                async for event in self._stream_call(item, index, seq):
+                    yield event
+            else:
+                assert isinstance(item, ResponseOutputMessage)
+                async for event in self._stream_message(item, seq):
+                    yield event
         yield ResponseCompletedEvent(
-            type="response.completed", response=_response([item]), sequence_number=next(seq)
+            type="response.completed", response=_response(output), sequence_number=next(seq)
         )
 
     async def _stream_message(
@@ -174,130 +189,87 @@ class OfflineModel(Model):
         )
 
     async def _stream_call(
-        self, item: ResponseFunctionToolCall, seq: itertools.count[int]
+        self, item: ResponseFunctionToolCall, index: int, seq: itertools.count[int]
     ) -> AsyncIterator[ResponseStreamEvent]:
         yield ResponseOutputItemAddedEvent(
             type="response.output_item.added",
             item=item.model_copy(update={"arguments": "", "status": "in_progress"}),
-            output_index=0,
+            output_index=index,
             sequence_number=next(seq),
         )
         await asyncio.sleep(self.delay)
         yield ResponseFunctionCallArgumentsDeltaEvent(
             type="response.function_call_arguments.delta",
             item_id=item.id or "",
-            output_index=0,
+            output_index=index,
             delta=item.arguments,
             sequence_number=next(seq),
         )
         yield ResponseFunctionCallArgumentsDoneEvent(
             type="response.function_call_arguments.done",
             item_id=item.id or "",
-            output_index=0,
+            output_index=index,
             arguments=item.arguments,
             sequence_number=next(seq),
         )
         yield ResponseOutputItemDoneEvent(
             type="response.output_item.done",
             item=item,
-            output_index=0,
+            output_index=index,
             sequence_number=next(seq),
         )
 
     # ---- deciding what to do ----------------------------------------------------------------
 
-    def _plan(self, input: str | list[Any], tools: list[Any], settings: ModelSettings) -> _Step:
+    def _plan(
+        self,
+        input: str | list[Any],
+        tools: list[Any],
+        settings: ModelSettings,
+        instructions: str | None = None,
+    ) -> _Step:
         items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
-        step = self._next_step(items, {tool.name for tool in tools}, settings)
-        if isinstance(step, _Say) and not _notice_given(items):
+        clock = self.clock
+        # The user's locale, as the agent's instructions tell any model (todo_agent).
+        if m := re.search(r"The user's locale is ([\w-]+)\.", instructions or ""):
+            clock = replace(clock, locale=m[1])
+        step = self._next_step(items, {tool.name for tool in tools}, settings, clock)
+        asked_at = _last_request(items)
+        if isinstance(step, _Say) and _first_answer(items[: asked_at or 0]):
             step = _Say(f"{NOTICE}\n\n{step.text}")
         return step
 
-    def _next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> _Step:
+    def _next_step(
+        self, items: list[Any], tools: set[str], settings: ModelSettings, clock: Clock
+    ) -> _Step:
         asked_at = _last_request(items)
-        request = _text(items[asked_at], first=True) if asked_at is not None else ""
-        # The user message may open with notes (a quote, attachments): the request is last.
-        request = request.rsplit("\n\n", 1)[-1]
-        intent = intents.parse(request, self._today or date.today())
-        calls, outputs = _calls_since(items, (asked_at or -1) + 1)
-        if not calls:
-            forced = settings.tool_choice if isinstance(settings.tool_choice, str) else None
-            return _first_step(intent, request, tools, forced if forced in tools else None)
-        last = calls[-1]
-        output = outputs.get(last["call_id"], "")
-        if last["name"] == "find_tasks" and not isinstance(intent, intents.AddTask | None):
-            return _after_find(intent, json.loads(last.get("arguments") or "{}"), output, tools)
-        if last["name"] == "list_tasks":
-            first = output.split("\n", 1)[0].rstrip(":.")
-            return _Say(first.replace("The user has", "You have") + ".")
-        return _Say(output or "Done.")
+        talk = _conversation(items, asked_at)
+        intent = parse(talk.request, clock)
+        calls, outputs = _calls_since(items, (asked_at if asked_at is not None else -1) + 1)
+        forced = settings.tool_choice if isinstance(settings.tool_choice, str) else None
+        if not calls and forced in tools:
+            intent = _forced(intent, forced, talk.request)
+        # Replay the script with the outputs of the calls made so far, step by step.
+        run = planner.script(intent, talk, clock)
+        try:
+            step = next(run)
+            while calls:
+                made, calls = calls[: len(step)], calls[len(step) :]
+                step = run.send([outputs.get(call["call_id"], "") for call in made])
+        except StopIteration as done:
+            return _Say(str(done.value or "Done."))
+        if any(call.name not in tools for call in step):
+            return _Say("I can't manage tasks in this conversation.")
+        return [_Call(call.name, call.arguments) for call in step]
 
 
-def _first_step(
-    intent: intents.Intent | None, request: str, tools: set[str], forced: str | None
-) -> _Step:
-    step: _Step
-    match intent:
-        case intents.AddTask(title, due):
-            args: dict[str, Any] = {"title": title}
-            if due:
-                args["due_date"] = due.isoformat()
-            step = _Call("add_task", args)
-        case intents.ListTasks(status):
-            step = _Call("list_tasks", {"status": status})
-        case intents.Help():
-            step = _Say(HELP)
-        case None:
-            step = _Say(FALLBACK)
-        case _:
-            target = intent.target
-            step = (
-                _Call("find_tasks", {"text": target})
-                if isinstance(target, str)
-                else _act(intent, target)
-            )
-    if forced and (not isinstance(step, _Call) or step.name != forced):
-        if forced == "list_tasks":
-            step = _Call("list_tasks", {"status": "open"})
-        elif forced == "add_task" and request.strip():
-            step = _Call("add_task", {"title": request.strip()})
-    if isinstance(step, _Call) and step.name not in tools:
-        return _Say("I can't manage tasks in this conversation.")
-    return step
-
-
-def _act(intent: intents.Intent, task_id: int) -> _Call:
-    match intent:
-        case intents.CompleteTask():
-            return _Call("complete_task", {"task_id": task_id})
-        case intents.ReopenTask():
-            return _Call("update_task", {"task_id": task_id, "completed": False})
-        case intents.RenameTask(_, title):
-            return _Call("update_task", {"task_id": task_id, "title": title})
-        case intents.RescheduleTask(_, due):
-            return _Call("update_task", {"task_id": task_id, "due_date": due.isoformat()})
-        case intents.DeleteTask():
-            return _Call("delete_task", {"task_id": task_id})
-    raise ValueError(f"{intent!r} does not act on one task")
-
-
-def _after_find(
-    intent: intents.Intent, arguments: dict[str, Any], output: str, tools: set[str]
-) -> _Step:
-    words = arguments.get("text", "")
-    try:
-        found: list[dict[str, Any]] = json.loads(output)
-    except ValueError:
-        return _Say(output)
-    if isinstance(intent, intents.CompleteTask) and len(found) > 1:
-        found = [task for task in found if not task["completed"]] or found
-    if not found:
-        return _Say(f"I couldn't find a task matching “{words}”.")
-    if len(found) > 1:
-        listed = ", ".join(f"{task['id']}. {task['title']}" for task in found)
-        return _Say(f"Several tasks match “{words}”: {listed}. Which one? Tell me its number.")
-    step = _act(intent, found[0]["id"])
-    return step if step.name in tools else _Say("I can't change tasks in this conversation.")
+def _forced(intent: intents.Intent, forced: str | None, request: str) -> intents.Intent:
+    """The composer's tool menu picked a tool: use it even if the words say otherwise."""
+    if forced == "list_tasks" and not isinstance(intent, intents.ListTasks):
+        return intents.ListTasks("open")
+    if forced == "add_task" and not isinstance(intent, intents.AddTasks) and request.strip():
+        return intents.AddTasks(((request.strip(), None),))
+    return intent
 
 
 # ---- reading the input ----------------------------------------------------------------------
@@ -344,24 +316,66 @@ def _calls_since(items: list[Any], start: int) -> tuple[list[dict[str, Any]], di
     return calls, outputs
 
 
-def _notice_given(items: list[Any]) -> bool:
-    return any(_is_message(item, "assistant") and NOTICE in _text(item) for item in items)
+def _first_answer(before: list[Any]) -> bool:
+    """Whether no answer came before in this thread. Any earlier answer counts, not only one
+    carrying the notice, so the notice never comes back once the first answer falls out of
+    the history window (the window always holds the latest answer)."""
+    return not any(_is_message(item, "assistant") for item in before)
+
+
+def _conversation(items: list[Any], asked_at: int | None) -> planner.Conversation:
+    """The request, and what the thread before it says (question asked, tasks talked about)."""
+    if asked_at is None:
+        return planner.Conversation(request="")
+    request = _text(items[asked_at], first=True)
+    # The user message may open with notes (a quote, attachments): the request is last.
+    talk = planner.Conversation(request=request.rsplit("\n\n", 1)[-1])
+    answered = False
+    for item in reversed(items[:asked_at]):
+        if _is_message(item, "assistant"):
+            text = _text(item)
+            if text.startswith("[Shown to the user:"):
+                if not talk.shown and not talk.mentioned:
+                    talk.shown = planner.shown(text)
+                continue
+            if not answered:
+                answered = True
+                talk.question = text.rsplit("\n\n", 1)[-1]
+            if not talk.mentioned:
+                talk.mentioned = planner.mentioned(text)
+        elif _is_message(item, "user") and not _text(item).startswith(("[Context:", "[Shown")):
+            if answered and not talk.previous_request:
+                talk.previous_request = _text(item, first=True).rsplit("\n\n", 1)[-1]
+            if not answered:
+                break  # two user messages in a row: nothing was asked in between
+        if talk.previous_request and talk.mentioned:
+            break
+    return talk
 
 
 # ---- building provider objects --------------------------------------------------------------
 
 
-def _output_item(step: _Step) -> ResponseOutputItem:
+def _output_items(step: _Step) -> list[ResponseOutputItem]:
+    if isinstance(step, _Say):
+        return [_message(step)]
+    return [_function_call(call) for call in step]
+
+
+def _function_call(call: _Call) -> ResponseFunctionToolCall:
     n = next(_ids)
-    if isinstance(step, _Call):
-        return ResponseFunctionToolCall(
-            type="function_call",
-            id=f"fc_offline_{n}",
-            call_id=f"call_offline_{n}",
-            name=step.name,
-            arguments=json.dumps(step.arguments),
-            status="completed",
-        )
+    return ResponseFunctionToolCall(
+        type="function_call",
+        id=f"fc_offline_{n}",
+        call_id=f"call_offline_{n}",
+        name=call.name,
+        arguments=json.dumps(call.arguments),
+        status="completed",
+    )
+
+
+def _message(step: _Say) -> ResponseOutputMessage:
+    n = next(_ids)
     return ResponseOutputMessage(
         type="message",
         id=f"msg_offline_{n}",
@@ -375,7 +389,7 @@ def _response(output: list[ResponseOutputItem]) -> Response:
     return Response(
         id=f"resp_offline_{next(_ids)}",
         object="response",
-        created_at=time.time(),
+        created_at=clock_time.time(),
         model="offline",
         output=output,
         parallel_tool_calls=False,

@@ -26,6 +26,7 @@ from ..agent.context import AgentContext
 from ..agent.progress import with_progress
 from ..responder import Turn
 from ..settings import Settings
+from .due_dates import user_locale
 from .offline_model import OfflineModel
 from .task_list import task_list_text, task_list_widget
 from .tasks import TaskInvalid, TaskService
@@ -119,17 +120,19 @@ async def list_tasks(ctx: RunContextWrapper[TaskContext], status: Status = "open
 
 
 @function_tool
-async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str) -> str:
-    """Find the user's tasks whose title or description contains some words; returns JSON.
+async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str, status: Status = "all") -> str:
+    """Find the user's tasks named by some words (whole words, typos forgiven); returns JSON.
 
     Use it to learn a task's id when the user names a task instead of giving its number.
+    Empty text finds every task (of the status), without showing the user a list.
 
     Args:
         text: Words to look for, such as "milk".
+        status: "all" (the default), "open" or "completed".
     """
     found = [
         {"id": t["id"], "title": t["title"], "completed": t["completed"], "due_date": t["due_date"]}
-        for t in await _tasks(ctx).find(text)
+        for t in await _tasks(ctx).find(text, status)
     ]
     return json.dumps(found, ensure_ascii=False)
 
@@ -202,14 +205,17 @@ You are a helpful assistant inside a chat widget. You keep the user's todo list 
 tools: add, list, find, complete, update and delete tasks. Tasks are known by their number.
 When the user names a task by its words, call find_tasks to learn its number first. When the
 user asks what is on the list, call list_tasks: the user sees the tasks as a list with
-buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}."""
+buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}.{locale}"""
 
 
 def todo_agent(turn: Turn) -> Agent[TaskContext]:
     """The todo assistant: the task tools and instructions about them."""
+    locale = user_locale(turn.locale)
+    # The offline model reads this line too: it decides how "5/12" is read.
+    said = f"\nThe user's locale is {locale}." if locale else ""
     return Agent[TaskContext](
         name="Assistant",
-        instructions=INSTRUCTIONS.format(today=date.today().isoformat()),
+        instructions=INSTRUCTIONS.format(today=date.today().isoformat(), locale=said),
         tools=list(TODO_TOOLS),
     )
 

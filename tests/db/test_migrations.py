@@ -58,3 +58,23 @@ async def test_a_database_behind_head_is_reported(
         assert state.status == "current"
     finally:
         await engine.dispose()
+
+
+async def test_task_counters_start_after_each_users_highest_number(db_url: str) -> None:
+    from db import Store
+
+    await asyncio.to_thread(upgrade, db_url, "0001")
+    engine = make_engine(db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO tasks (user_id, number, title, completed, created_at, updated_at)"
+                    " VALUES ('ann', 7, 'old', false, '2026-01-01', '2026-01-01')"
+                )
+            )
+        await asyncio.to_thread(upgrade, db_url)
+        assert (await Store(engine).add_task("ann", "new"))["id"] == 8
+        assert (await Store(engine).add_task("bob", "first"))["id"] == 1
+    finally:
+        await engine.dispose()

@@ -193,6 +193,9 @@ async def test_tasks_are_numbered_per_user(proto_bare_store: Store) -> None:
     await store.delete_task("ann", 2)
     assert (await store.add_task("ann", "a3"))["id"] == 4  # numbers follow the highest
     assert [t["id"] for t in await store.list_tasks("ann")] == [1, 3, 4]
+    await store.delete_task("ann", 4)
+    assert (await store.add_task("ann", "a4"))["id"] == 5  # never the deleted highest again
+    await store.delete_task("ann", 5)
     assert [t["title"] for t in await store.list_tasks("bob")] == ["b0"]
     with pytest.raises(TaskNotFound):
         await store.load_task("bob", 3)
@@ -200,7 +203,7 @@ async def test_tasks_are_numbered_per_user(proto_bare_store: Store) -> None:
         await store.update_task("bob", 4, completed=True)
     done = await store.update_task("ann", 3, completed=True, title="a1 done")
     assert (done["completed"], done["title"]) == (True, "a1 done")
-    assert [t["id"] for t in await store.list_tasks("ann", completed=False)] == [1, 4]
+    assert [t["id"] for t in await store.list_tasks("ann", completed=False)] == [1]
 
 
 async def test_parallel_add_task_no_longer_runs_out_of_numbering_attempts(
@@ -208,6 +211,27 @@ async def test_parallel_add_task_no_longer_runs_out_of_numbering_attempts(
 ) -> None:
     made = await asyncio.gather(*(proto_bare_store.add_task("ann", f"t{n}") for n in range(8)))
     assert sorted(t["id"] for t in made) == list(range(1, 9))
+
+
+async def test_task_numbers_are_never_reused_under_concurrent_adds_and_deletes(
+    proto_bare_store: Store,
+) -> None:
+    """Bug: a deleted task's number came back, so "task 11" in an old message pointed at a
+    new task. Fix: a per-user counter, taken in the insert's transaction."""
+    store = proto_bare_store
+    seen: list[int] = []
+
+    async def add_then_delete(n: int) -> None:
+        task = await store.add_task("ann", f"t{n}")
+        seen.append(task["id"])
+        if n % 2:
+            await store.delete_task("ann", task["id"])
+
+    for _ in range(3):  # rounds, so deletes of the highest number happen between adds
+        await asyncio.gather(*(add_then_delete(n) for n in range(12)))
+    other = await asyncio.gather(*(store.add_task("bob", f"b{n}") for n in range(5)))
+    assert sorted(seen) == list(range(1, 37))  # 36 adds, 36 distinct numbers, none reused
+    assert sorted(t["id"] for t in other) == [1, 2, 3, 4, 5]
 
 
 # ---- the stream lease -----------------------------------------------------------------------
