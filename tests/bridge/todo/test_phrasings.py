@@ -31,6 +31,7 @@ from bridge.ids import new_id
 from bridge.responder import Turn
 from bridge.settings import Settings
 from bridge.todo.offline_model import OfflineModel
+from bridge.todo.tools import make_responder
 from db.models import TaskCounterRow, TaskRow
 from schemas import (
     AssistantMessageItem,
@@ -594,7 +595,7 @@ class Outcome:
 async def _run(case: Case, store: db.Store) -> Outcome:
     user = new_id("user")  # a user per case: its own list, numbers and thread
     await _seed(store, user)
-    responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=TODAY))
+    responder = make_responder(Settings(offline=True), model=OfflineModel(today=TODAY))
     thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
     await store.create_thread(user, thread)
     answer = ""
