@@ -22,15 +22,20 @@ from .attachment_files import AttachmentFiles, load_secret
 from .auth import (
     Authenticator,
     AuthSettings,
+    LocalAuthenticator,
     make_authenticator,
     session_endpoint,
     session_refresh_endpoint,
 )
 from .console import console_routes
 from .context import Services
+from .gate import Gate
+from .limits import RateLimiter
+from .origins import OriginGuard, configured_hosts, mcp_security
 from .responder import Responder
 from .routes import routes
 from .settings import Settings
+from .shared_store import SharedStore, make_shared_store
 from .todo.mcp import MCP_PATH, MCPEndpoint
 
 log = logging.getLogger("bridge")
@@ -75,11 +80,9 @@ def responder_running(services: Services) -> AbstractAsyncContextManager[Any]:
     return started
 
 
-def default_limiter() -> Any:
-    """The per-user rate limiter the environment configures, or None."""
-    from .limits import RateLimiter
-
-    return RateLimiter.from_env()
+def default_limiter(shared: SharedStore) -> RateLimiter:
+    """The rate limiter the environment configures, counting in the app's shared store."""
+    return RateLimiter.from_env(store=shared)
 
 
 def create_app(
@@ -90,7 +93,7 @@ def create_app(
     actions: ActionRegistry | None = None,
     authenticator: Authenticator | None = None,
     auth_settings: AuthSettings | None = None,
-    limiter: Any = None,
+    limiter: RateLimiter | None = None,
 ) -> Starlette:
     """The bridge as an ASGI app; every part can be given instead of made from settings."""
     settings = settings or Settings.from_env()
@@ -101,6 +104,9 @@ def create_app(
         **pool_options(settings.database_url, settings.pool_size, settings.pool_timeout),
     )
     store = Store(engine)
+    # Rate limits and retired session tokens, seen by every worker (issue 15).
+    shared = make_shared_store(engine, settings.redis_url)
+    limiter = limiter if limiter is not None else default_limiter(shared)
     services = Services(
         settings=settings,
         store=store,
@@ -113,10 +119,18 @@ def create_app(
             secret=load_secret(settings.data_dir, settings.secret_key),
         ),
         authenticator=authenticator,
-        limiter=limiter if limiter is not None else default_limiter(),
+        limiter=limiter,
+        shared=shared,
+        gate=Gate(authenticator, limiter, shared),
     )
 
-    mcp = MCPEndpoint(services)
+    # Without auth, any page or DNS name could act as the local user (issue 15): refuse foreign
+    # Hosts and Origins. With auth, MCP checks hosts only when the public ones are configured.
+    no_auth = isinstance(authenticator, LocalAuthenticator)
+    mcp = MCPEndpoint(
+        services,
+        mcp_security(settings, enabled=no_auth or bool(configured_hosts(settings))),
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -126,10 +140,15 @@ def create_app(
             await store.close()
             where = engine.url.render_as_string(hide_password=True)
             raise DatabaseUnavailable(f"cannot open the database {where}: {exc}") from exc
+        stores = [shared] if limiter.store is shared else [shared, limiter.store]
         try:
+            for one in stores:
+                await one.start()
             async with mcp.running(), responder_running(services):
                 yield
         finally:
+            for one in stores:
+                await one.close()
             await store.close()
 
     middleware = []
@@ -143,18 +162,27 @@ def create_app(
                 max_age=600,
             )
         )
+    # Inside CORS, so a stranger's preflight still gets CORS's own answer.
+    if no_auth:
+        middleware.append(
+            Middleware(
+                OriginGuard,
+                hosts=configured_hosts(settings),
+                origins=frozenset(settings.cors_origins),
+            )
+        )
     app = Starlette(
         routes=[
             *routes(settings.path),
             Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"]),
             Route(
                 f"{settings.path}/session",
-                session_endpoint(authenticator, auth_settings),
+                session_endpoint(authenticator, auth_settings, services.gate),
                 methods=["POST"],
             ),
             Route(
                 f"{settings.path}/session/refresh",
-                session_refresh_endpoint(auth_settings),
+                session_refresh_endpoint(auth_settings, shared, services.gate),
                 methods=["POST"],
             ),
             *console_routes(settings),
@@ -163,4 +191,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.mcp_endpoint = mcp
     return app

@@ -348,12 +348,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .auth import AuthSettings, InsecureBind, check_bind
+    from .http_limits import GuardedHttpToolsProtocol, header_limits
     from .logs import configure as configure_logs
     from .settings import Settings
 
     try:
         settings = Settings.from_env()
         warning = check_bind(AuthSettings.from_env(), args.host, args.insecure_no_auth)
+        header_limits()
     except (ValueError, InsecureBind) as exc:
         print(f"chatkit-bridge: {exc}", file=sys.stderr)
         return 2
@@ -376,6 +378,8 @@ def _serve(args: argparse.Namespace) -> int:
         # The bridge writes one structured line per request; uvicorn's would repeat it.
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Bounded header size and time (issue 15); uvicorn has no setting for httptools.
+        http=GuardedHttpToolsProtocol,
     )
     return 0
 

@@ -16,6 +16,8 @@ from .settings import Settings
 if TYPE_CHECKING:
     from .actions import ActionRegistry
     from .attachment_files import AttachmentFiles
+    from .gate import Gate
+    from .shared_store import SharedStore
 
 
 @dataclass
@@ -28,6 +30,8 @@ class Services:
     actions: ActionRegistry
     files: AttachmentFiles
     authenticator: Any
+    gate: Gate  # every entry point authenticates and is rate-limited through it
+    shared: SharedStore  # rate limits and retired session tokens, seen by every worker
     limiter: Any = None
 
 

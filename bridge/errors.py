@@ -4,9 +4,11 @@
     ├── BadRequest (ValueError)      400  malformed JSON, unknown type, bad params
     │   └── NotConfigured            400  a feature this bridge is not set up for
     ├── Unauthorized (PermissionError) 401  missing, expired or invalid token
+    ├── Forbidden (PermissionError)  403  a Host or Origin the no-auth bridge does not serve
     ├── NotFoundError (LookupError)  404  unknown route or record (the store's NotFound too)
     ├── Conflict                     409  the thread is busy with another stream
     ├── PayloadTooLarge              413  body, upload or message past its limit
+    ├── UnsupportedMediaType         415  a JSON endpoint sent something other than JSON
     ├── RateLimited                  429  too many requests (with Retry-After)
     ├── UpstreamError                502  a JSON op's call to OpenAI failed (never on streams)
     └── Unavailable                  503  the database does not answer
@@ -60,6 +62,13 @@ class Unauthorized(BridgeError, PermissionError):
     code = "unauthorized"
 
 
+class Forbidden(BridgeError, PermissionError):
+    """A request the bridge refuses whoever sends it (a foreign Origin or Host without auth)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFoundError(BridgeError, LookupError):
     """Nothing at that route or id (for this user)."""
 
@@ -79,6 +88,13 @@ class PayloadTooLarge(BridgeError):
 
     status = 413
     code = "payload_too_large"
+
+
+class UnsupportedMediaType(BridgeError):
+    """The body is not of the type the endpoint reads (a form posted to a JSON endpoint)."""
+
+    status = 415
+    code = "unsupported_media_type"
 
 
 class RateLimited(BridgeError):

@@ -1,4 +1,4 @@
-"""Limits on how often and how much one user may send: a rate limiter and a bounded body read."""
+"""Limits on how often and how much a client may send: the rate limiter and bounded body reads."""
 
 from __future__ import annotations
 
@@ -9,63 +9,84 @@ from collections.abc import Callable, Mapping
 
 from starlette.requests import Request
 
-from bridge.errors import BadRequest, PayloadTooLarge, RateLimited
+from bridge.errors import BadRequest, PayloadTooLarge, RateLimited, UnsupportedMediaType
+from bridge.mediatypes import InvalidMediaType, parse_media_type
+from bridge.shared_store import MemoryStore, SharedStore
 
 
 class RateLimiter:
-    """Per-user token bucket: bursts up to `per_minute`, refilled at `per_minute` a minute.
+    """Requests a minute, per user and per client address, counted in a `SharedStore`.
 
-    State lives in this process's memory: with several workers each allows `per_minute`, and a
-    restart forgets everything. `per_minute=0` turns the limiter off.
+    Each key bursts up to its limit and refills at the limit a minute. Users get
+    `per_minute` (`RATE_LIMIT_PER_MINUTE`, default 60) for their requests and as many again
+    for attachment URLs (previews load many at once); requests that do not authenticate count
+    against their address, `anonymous_per_minute` (`RATE_LIMIT_ANONYMOUS_PER_MINUTE`, default
+    30). With the app's store (its database, or Redis) every worker counts in the same place;
+    the default `MemoryStore` counts in this process only. 0 turns a limit off.
     """
 
-    # Past this many users, forget the ones whose bucket is full again (they lose nothing).
-    _PRUNE_AT = 10_000
-
-    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        if per_minute < 0:
-            raise ValueError("RATE_LIMIT_PER_MINUTE must be >= 0")
+    def __init__(
+        self,
+        per_minute: int,
+        *,
+        anonymous_per_minute: int | None = None,
+        store: SharedStore | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        anonymous = per_minute if anonymous_per_minute is None else anonymous_per_minute
+        if per_minute < 0 or anonymous < 0:
+            raise ValueError(
+                "RATE_LIMIT_PER_MINUTE and RATE_LIMIT_ANONYMOUS_PER_MINUTE must be >= 0"
+            )
         self.per_minute = per_minute
+        self.anonymous_per_minute = anonymous
+        self.store: SharedStore = store if store is not None else MemoryStore()
         self._clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # user -> (tokens, updated at)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> RateLimiter:
-        """A limiter from `RATE_LIMIT_PER_MINUTE` (default 60; 0 = off)."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, store: SharedStore | None = None
+    ) -> RateLimiter:
+        """A limiter from `RATE_LIMIT_PER_MINUTE` (60) and `RATE_LIMIT_ANONYMOUS_PER_MINUTE`
+        (30); 0 turns one off."""
         env = os.environ if environ is None else environ
-        raw = env.get("RATE_LIMIT_PER_MINUTE", "").strip() or "60"
-        try:
-            return cls(int(raw))
-        except ValueError:
-            raise ValueError(f"RATE_LIMIT_PER_MINUTE must be a whole number, got {raw!r}") from None
 
-    def check(self, user_id: str) -> None:
-        """Count one request for `user_id`, or raise RateLimited with the seconds to wait."""
-        if self.per_minute == 0:
+        def whole(name: str, default: int) -> int:
+            raw = env.get(name, "").strip() or str(default)
+            try:
+                return int(raw)
+            except ValueError:
+                raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+
+        return cls(
+            whole("RATE_LIMIT_PER_MINUTE", 60),
+            anonymous_per_minute=whole("RATE_LIMIT_ANONYMOUS_PER_MINUTE", 30),
+            store=store,
+        )
+
+    async def check(self, user_id: str) -> None:
+        """Count one request of `user_id`, or raise RateLimited with the seconds to wait."""
+        await self._take(f"user:{user_id}", self.per_minute, "")
+
+    async def check_files(self, user_id: str) -> None:
+        """Count one request of `user_id` to an attachment URL (upload or preview)."""
+        await self._take(f"files:{user_id}", self.per_minute, " to attachment URLs")
+
+    async def check_address(self, address: str) -> None:
+        """Count one request that did not authenticate, from `address`."""
+        await self._take(f"addr:{address}", self.anonymous_per_minute, " without valid auth")
+
+    async def _take(self, key: str, per_minute: int, what: str) -> None:
+        if per_minute == 0:
             return
-        now = self._clock()
-        rate = self.per_minute / 60.0
-        tokens, updated = self._buckets.get(user_id, (float(self.per_minute), now))
-        tokens = min(float(self.per_minute), tokens + (now - updated) * rate)
-        if tokens < 1.0:
-            self._buckets[user_id] = (tokens, now)
+        wait = await self.store.take(key, per_minute, self._clock())
+        if wait > 0:
             # The epsilon keeps float dust (20.000000001 s) from adding a whole second.
-            retry_after = max(1, math.ceil((1.0 - tokens) / rate - 1e-6))
+            retry_after = max(1, math.ceil(wait - 1e-6))
             raise RateLimited(
-                f"too many requests: at most {self.per_minute} a minute; retry in {retry_after} s",
+                f"too many requests{what}: at most {per_minute} a minute; retry in {retry_after} s",
                 retry_after=retry_after,
             )
-        self._buckets[user_id] = (tokens - 1.0, now)
-        if len(self._buckets) > self._PRUNE_AT:
-            self._prune(now, rate)
-
-    def _prune(self, now: float, rate: float) -> None:
-        full = float(self.per_minute)
-        self._buckets = {
-            user: (tokens, updated)
-            for user, (tokens, updated) in self._buckets.items()
-            if tokens + (now - updated) * rate < full
-        }
 
 
 async def read_body(request: Request, limit: int) -> bytes:
@@ -91,3 +112,27 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise PayloadTooLarge(f"request body is over the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def require_json(request: Request) -> None:
+    """UnsupportedMediaType unless the request says its body is JSON.
+
+    A page on another origin can send a form (`text/plain`, urlencoded) or a typeless body
+    without a CORS preflight, but never `application/json`: requiring it stops cross-site
+    requests to a bridge that has no auth (issue 15, CSRF).
+    """
+    declared = request.headers.get("content-type")
+    try:
+        essence = parse_media_type(declared).essence if declared else None
+    except InvalidMediaType:
+        essence = None
+    if essence != "application/json" and not (essence or "").endswith("+json"):
+        raise UnsupportedMediaType(
+            f"send the body as JSON with Content-Type: application/json (got {declared!r})"
+        )
+
+
+async def read_json_body(request: Request, limit: int) -> bytes:
+    """`read_body` of a request that must declare a JSON body (see `require_json`)."""
+    require_json(request)
+    return await read_body(request, limit)

@@ -84,7 +84,9 @@ class _Formatter(logging.Formatter):
         parts = []
         for key, value in fields.items():
             text = str(value)
-            if " " in text or "=" in text or '"' in text or not text:
+            # Quoting escapes CR, LF and every other control character: a request value must
+            # never start a line of its own (issue 15, forged log lines).
+            if not text or not text.isprintable() or " " in text or "=" in text or '"' in text:
                 text = json.dumps(text)
             parts.append(f"{key}={text}")
         return " ".join(parts)

@@ -23,7 +23,7 @@ from .context import RequestContext, Services
 from .decode import decode_request
 from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
-from .limits import read_body
+from .limits import read_json_body
 from .logs import RequestLog
 from .router import ROUTES
 from .todo.tasks_api import task_routes
@@ -83,12 +83,24 @@ def _guarded(
     return guarded
 
 
+def _sandboxed(
+    endpoint: Callable[[Request], Awaitable[Response]],
+) -> Callable[[Request], Awaitable[Response]]:
+    """Every answer of an attachment URL, errors included, can never run script (issue 15)."""
+
+    async def sandboxed(request: Request) -> Response:
+        response = await endpoint(request)
+        response.headers.setdefault("content-security-policy", attachments.CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("x-content-type-options", "nosniff")
+        return response
+
+    return sandboxed
+
+
 async def _context(services: Services, request: Request) -> RequestContext:
-    principal = await services.authenticator.authenticate(request)
+    principal = await services.gate.admit(request)
     record: RequestLog = request.state.log
     record.user = principal.user_id
-    if services.limiter is not None:
-        services.limiter.check(principal.user_id)
     return RequestContext(principal.user_id, services, request, record)
 
 
@@ -96,7 +108,7 @@ async def chatkit(services: Services, request: Request) -> Response:
     """The one ChatKit endpoint: read, authenticate, decode, dispatch."""
     # Authenticate first, so an anonymous client cannot make the bridge buffer a body.
     ctx = await _context(services, request)
-    req = decode_request(await read_body(request, services.settings.max_body_bytes))
+    req = decode_request(await read_json_body(request, services.settings.max_body_bytes))
     ctx.log.op = req.type
     ctx.metadata = req.metadata
     thread_id = getattr(req.params, "thread_id", None)
@@ -129,10 +141,14 @@ def routes(path: str) -> list[Route]:
         Route(f"{path}/attachments", _guarded(direct_upload), methods=["POST"]),
         Route(
             path + attachments.UPLOAD_PATH,
-            _guarded(attachments.receive_upload),
+            _sandboxed(_guarded(attachments.receive_upload)),
             methods=["POST", "PUT"],
         ),
-        Route(path + attachments.CONTENT_PATH, _guarded(attachments.send_content), methods=["GET"]),
+        Route(
+            path + attachments.CONTENT_PATH,
+            _sandboxed(_guarded(attachments.send_content)),
+            methods=["GET"],
+        ),
         Route("/healthz", _guarded(healthz), methods=["GET"]),
         *task_routes(_guarded),
     ]

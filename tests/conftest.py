@@ -31,6 +31,10 @@ REQUIRE_PG = bool(os.environ.get("TEST_REQUIRE_POSTGRES") or os.environ.get("CI"
 
 _pg_state: dict[str, Any] = {}
 
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_REDIS = bool(os.environ.get("TEST_REQUIRE_REDIS") or os.environ.get("CI"))
+_redis_state: dict[str, Any] = {}
+
 
 def _pg_reason() -> str | None:
     """None if PostgreSQL answers, else why not (checked once per run)."""
@@ -55,6 +59,24 @@ def require_postgres() -> None:
     if REQUIRE_PG:
         pytest.fail(f"{reason} (CI requires PostgreSQL)")
     pytest.skip(reason)
+
+
+def require_redis() -> str:
+    """The test Redis URL; skip (or, in CI, fail) when Redis does not answer."""
+    if "reason" not in _redis_state:
+        import redis
+
+        try:
+            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+            _redis_state["reason"] = None
+        except Exception as exc:
+            _redis_state["reason"] = f"Redis at {REDIS_URL} is not reachable: {exc}"
+    reason = _redis_state["reason"]
+    if reason is not None:
+        if REQUIRE_REDIS:
+            pytest.fail(f"{reason} (CI requires Redis)")
+        pytest.skip(reason)
+    return REDIS_URL
 
 
 async def _pg_schema_url() -> tuple[str, Callable[[], Any]]:
@@ -148,6 +170,8 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
         parts.setdefault("limiter", RateLimiter(0))  # tests opt in to rate limits
         kwargs.setdefault("database_url", db_url)
         kwargs.setdefault("data_dir", tmp_path / "data")
+        # The in-process clients' host name; without auth the bridge answers only hosts it knows.
+        kwargs.setdefault("allowed_hosts", ("bridge.test", "t"))
         settings = Settings.from_env(**kwargs)
         app = create_app(settings, **parts)
         app.add_middleware(FrameCheck, path=settings.path)  # outermost: sees the bytes sent

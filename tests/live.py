@@ -7,10 +7,15 @@ away mid-stream, many concurrent connections, a server another component reaches
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
+import httpx
 import uvicorn
 from starlette.types import ASGIApp
 
@@ -46,3 +51,38 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def bridge_process(**env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`chatkit-bridge serve` in its own process on a free port, with `env` over a clean
+    environment (no AUTH_*, BRIDGE_*, DATABASE_URL, RATE_LIMIT_*, REDIS_URL of the caller's);
+    yields the process and `http://127.0.0.1:<port>` once /healthz answers."""
+    port = free_port()
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AUTH_", "BRIDGE_", "DATABASE", "RATE_LIMIT", "REDIS"))
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bridge", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env={**clean, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert process.poll() is None, f"the bridge exited with {process.returncode}"
+            assert time.monotonic() < deadline, "the bridge did not start in 30 s"
+            time.sleep(0.1)
+        yield process, base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import mimetypes
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -21,19 +22,29 @@ from schemas import (
     encode,
 )
 
+from ..attachment_quota import check_quota
+from ..auth import Principal
 from ..context import RequestContext, Services
 from ..errors import BadRequest, Conflict, NotFoundError, PayloadTooLarge
 from ..ids import new_id
 from ..limits import read_body
+from ..mediatypes import RASTER_TYPES, InvalidMediaType, parse_media_type, sniff_raster
 from .common import EMPTY_OBJECT, json_response
 
 UPLOAD_PATH = "/attachments/{attachment_id}/upload"
 CONTENT_PATH = "/attachments/{attachment_id}/content"
 
+# File systems cap names at 255 bytes; a longer name is not a file's (issue 15: 1 MB names).
+MAX_NAME_CHARS = 255
+# Attachment bytes are the client's: whatever they are, they never run as a page of this origin
+# (issue 15: an SVG preview with a <script> read the console's token).
+CONTENT_SECURITY_POLICY = "default-src 'none'; sandbox"
+
 
 async def create_attachment(ctx: RequestContext, req: AttachmentsCreateReq) -> Response:
     """Register an attachment and answer it with an absolute upload URL on this bridge."""
     attachment = _new_attachment(ctx, req.params, two_phase=True)
+    await check_quota(ctx.store, ctx.settings, ctx.user_id, req.params.size)
     await ctx.store.add_attachment(
         ctx.user_id, attachment, size=req.params.size, storage=ctx.services.files.storage
     )
@@ -57,6 +68,8 @@ async def direct_upload(ctx: RequestContext) -> Response:
         mime_type=_mime(upload.content_type, upload.filename),
     )
     attachment = _new_attachment(ctx, params, two_phase=False)
+    _check_bytes(attachment.mime_type, content)
+    await check_quota(ctx.store, ctx.settings, ctx.user_id, len(content))
     await ctx.store.add_attachment(
         ctx.user_id, attachment, size=len(content), storage=ctx.services.files.storage
     )
@@ -67,7 +80,7 @@ async def direct_upload(ctx: RequestContext) -> Response:
 async def receive_upload(services: Services, request: Request) -> Response:
     """The two-phase upload URL: multipart POST (field `file`) or a raw PUT body."""
     attachment_id = request.path_params["attachment_id"]
-    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "upload")
+    user_id = await _signed_url_user(services, request, "upload")
     stored = await services.store.load_attachment(user_id, attachment_id)
     if stored.uploaded:
         # An upload URL is good for one upload: it never rewrites bytes a message may show.
@@ -81,6 +94,7 @@ async def receive_upload(services: Services, request: Request) -> Response:
         content = (await _read_upload(request, limit)).content
     if len(content) > limit:
         raise PayloadTooLarge(_too_large(len(content), limit), code="upload_too_large")
+    _check_bytes(stored.attachment.mime_type, content)
     await services.files.write(user_id, attachment_id, content)
     answer = stored.attachment.model_copy(update={"upload_descriptor": None})
     await services.store.save_attachment(user_id, answer)
@@ -90,16 +104,42 @@ async def receive_upload(services: Services, request: Request) -> Response:
 async def send_content(services: Services, request: Request) -> Response:
     """An attachment's bytes, for its owner's signed URL (image previews in the widget)."""
     attachment_id = request.path_params["attachment_id"]
-    user_id = services.files.verify(request.query_params.get("token", ""), attachment_id, "content")
+    user_id = await _signed_url_user(services, request, "content")
     stored = await services.store.load_attachment(user_id, attachment_id)
     content = await services.files.read(user_id, attachment_id)
     if content is None:
         raise NotFoundError(f"attachment {attachment_id!r} has no content yet")
+    attachment = stored.attachment
+    try:
+        essence = parse_media_type(attachment.mime_type).essence
+    except InvalidMediaType:  # a row stored before types were checked
+        essence = "application/octet-stream"
+    # Inline only for a raster image whose bytes are what it says (rows from before the upload
+    # check included); anything else is a download.
+    inline = essence in RASTER_TYPES and sniff_raster(content) == essence
+    disposition = "inline" if inline else "attachment"
     return Response(
         content,
-        media_type=stored.attachment.mime_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+        media_type=essence if inline else "application/octet-stream",
+        headers={
+            "Cache-Control": "private, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.name)}",
+        },
     )
+
+
+async def _signed_url_user(services: Services, request: Request, purpose: str) -> str:
+    """The owner a signed upload or preview URL names, through the gate (rate limits)."""
+
+    async def check(request: Request) -> Principal:
+        token = request.query_params.get("token", "")
+        attachment_id = request.path_params["attachment_id"]
+        return Principal(services.files.verify(token, attachment_id, purpose))
+
+    principal = await services.gate.admit(request, check, files=True)
+    return principal.user_id
 
 
 def _new_attachment(
@@ -111,6 +151,15 @@ def _new_attachment(
     name = params.name.strip()
     if not name:
         raise BadRequest("attachment name is empty", code="invalid_params")
+    if len(name) > MAX_NAME_CHARS:
+        raise BadRequest(
+            f"attachment name is longer than {MAX_NAME_CHARS} characters", code="invalid_params"
+        )
+    try:
+        media_type = parse_media_type(params.mime_type)
+    except InvalidMediaType as exc:
+        raise BadRequest(f"mime_type: {exc}", code="invalid_params") from None
+    mime_type = str(media_type)
     attachment_id = new_id("atc")
     files = ctx.services.files
     base = ctx.base_url() + ctx.settings.path
@@ -121,18 +170,30 @@ def _new_attachment(
             url=f"{base}{UPLOAD_PATH.format(attachment_id=attachment_id)}?token={token}",
             method="POST",
         )
-    if params.mime_type.startswith("image/"):
+    # Only images a browser shows from an <img> get a preview; an SVG, HEIC or TIFF is a file
+    # (its content URL is a download, which no preview could render).
+    if media_type.essence in RASTER_TYPES:
         token = files.sign(ctx.user_id, attachment_id, "content")
         return ImageAttachment(
             id=attachment_id,
             name=name,
-            mime_type=params.mime_type,
+            mime_type=mime_type,
             upload_descriptor=descriptor,
             preview_url=f"{base}{CONTENT_PATH.format(attachment_id=attachment_id)}?token={token}",
         )
     return FileAttachment(
-        id=attachment_id, name=name, mime_type=params.mime_type, upload_descriptor=descriptor
+        id=attachment_id, name=name, mime_type=mime_type, upload_descriptor=descriptor
     )
+
+
+def _check_bytes(mime_type: str, content: bytes) -> None:
+    """Refuse a raster image whose bytes are not that image (HTML declared `image/png`...)."""
+    try:
+        essence = parse_media_type(mime_type).essence
+    except InvalidMediaType:  # a row stored before types were checked: served as a download
+        return
+    if essence in RASTER_TYPES and sniff_raster(content) != essence:
+        raise BadRequest(f"the uploaded bytes are not a {mime_type} image", code="content_mismatch")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from starlette.responses import Response
 from schemas import ItemsFeedbackReq, ItemsListReq
 
 from ..context import RequestContext
+from ..errors import BadRequest
 from .common import EMPTY_OBJECT, json_response, page_limit
 
 
@@ -20,7 +21,12 @@ async def list_items(ctx: RequestContext, req: ItemsListReq) -> Response:
         order=params.order,
         after=params.after,
     )
-    return json_response(page.to_json())
+    return json_response(ctx.services.files.resign_previews(page.to_json(), ctx.user_id))
+
+
+# A response is a handful of items; the cap keeps one statement under PostgreSQL's 65,535
+# parameters (issue 15: 70,000 ids were a 503 the widget retried).
+MAX_FEEDBACK_ITEMS = 1000
 
 
 async def add_feedback(ctx: RequestContext, req: ItemsFeedbackReq) -> Response:
@@ -29,5 +35,10 @@ async def add_feedback(ctx: RequestContext, req: ItemsFeedbackReq) -> Response:
     if not params.item_ids:
         await ctx.store.load_thread(ctx.user_id, params.thread_id)  # still 404 if not theirs
         return json_response(EMPTY_OBJECT)
+    if len(params.item_ids) > MAX_FEEDBACK_ITEMS:
+        raise BadRequest(
+            f"item_ids names {len(params.item_ids)} items; the limit is {MAX_FEEDBACK_ITEMS}",
+            code="invalid_params",
+        )
     await ctx.store.add_feedback(ctx.user_id, params.thread_id, params.item_ids, params.kind)
     return json_response(EMPTY_OBJECT)

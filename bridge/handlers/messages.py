@@ -245,7 +245,12 @@ async def _user_item(
             raise BadRequest(
                 f"attachment {attachment_id!r} belongs to another thread", code="invalid_params"
             )
-        attachments.append(stored.attachment.model_copy(update={"thread_id": thread_id}))
+        update: dict[str, object] = {"thread_id": thread_id}
+        preview = getattr(stored.attachment, "preview_url", None)
+        if preview:  # its token expires: the message carries a fresh one (issue 15)
+            resigned = ctx.services.files.resign_previews(preview.encode(), ctx.user_id)
+            update["preview_url"] = resigned.decode()
+        attachments.append(stored.attachment.model_copy(update=update))
     return UserMessageItem(
         id=new_id("msg"),
         thread_id=thread_id,

@@ -27,7 +27,8 @@ async def get_thread(ctx: RequestContext, req: ThreadsGetByIdReq) -> Response:
     head = thread_json(thread)
     # The metadata JSON ends with an empty items page; put the real page in its place.
     body = head[: head.rindex('"items":')] + '"items":' + page.to_json().decode() + "}"
-    return json_response(body.encode())
+    # Preview URLs expire: sign them afresh for whoever reads them (issue 15).
+    return json_response(ctx.services.files.resign_previews(body.encode(), ctx.user_id))
 
 
 async def list_threads(ctx: RequestContext, req: ThreadsListReq) -> Response:

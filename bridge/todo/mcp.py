@@ -105,15 +105,18 @@ def build_server(services: Services) -> MCPServer[Any]:
 class MCPEndpoint:
     """ASGI endpoint for `/mcp`: authenticate, then hand the request to the MCP app."""
 
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, security: TransportSecuritySettings | None = None
+    ) -> None:
         self.services = services
         self.server = build_server(services)
+        # DNS rebinding protection (issue 15): the app passes the hosts it answers.
+        self.security = security or TransportSecuritySettings()
         self.app = self.server.streamable_http_app(
             streamable_http_path=MCP_PATH,
             stateless_http=True,
             json_response=True,
-            # Requests carry bearer tokens checked here; Host checks would break proxies.
-            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+            transport_security=self.security,
         )
 
     @asynccontextmanager
@@ -127,9 +130,7 @@ class MCPEndpoint:
 
         request = Request(scope, receive)
         try:
-            principal = await self.services.authenticator.authenticate(request)
-            if self.services.limiter is not None:
-                self.services.limiter.check(principal.user_id)
+            principal = await self.services.gate.admit(request)
         except BridgeError as exc:
             await error_response(exc)(scope, receive, send)
             return

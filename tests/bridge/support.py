@@ -36,6 +36,19 @@ from ..wire import post
 
 USER_HEADER = "x-test-user"
 
+# An MCP `initialize` request, the first thing an MCP client sends to `/mcp`.
+MCP_INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+MCP_HEADERS = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+
 
 class HeaderAuthenticator:
     """Every request is the user its `x-test-user` header names (`ann` when absent)."""

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from bridge.errors import BridgeError, PayloadTooLarge, RateLimited
 from bridge.limits import RateLimiter, read_body
+from bridge.shared_store import MemoryStore
 
 
 class Clock:
@@ -29,92 +30,92 @@ class Clock:
 # --- Rate limiter ------------------------------------------------------------------------------
 
 
-def test_allows_a_burst_then_refuses_with_retry_after() -> None:
+async def test_allows_a_burst_then_refuses_with_retry_after() -> None:
     clock = Clock()
     limiter = RateLimiter(3, clock=clock)
     for _ in range(3):
-        limiter.check("ann")
+        await limiter.check("ann")
 
     with pytest.raises(RateLimited) as caught:
-        limiter.check("ann")
+        await limiter.check("ann")
 
     assert caught.value.status == 429
     assert caught.value.headers == {"Retry-After": "20"}  # one request every 60/3 s
     assert caught.value.message == "too many requests: at most 3 a minute; retry in 20 s"
 
 
-def test_refills_over_time() -> None:
+async def test_refills_over_time() -> None:
     clock = Clock()
     limiter = RateLimiter(60, clock=clock)
     for _ in range(60):
-        limiter.check("ann")
+        await limiter.check("ann")
     with pytest.raises(RateLimited) as caught:
-        limiter.check("ann")
+        await limiter.check("ann")
     assert caught.value.headers["Retry-After"] == "1"
 
     clock.now += 1.0
-    limiter.check("ann")
+    await limiter.check("ann")
     with pytest.raises(RateLimited):
-        limiter.check("ann")
+        await limiter.check("ann")
 
     clock.now += 60.0
     for _ in range(60):
-        limiter.check("ann")
+        await limiter.check("ann")
 
 
-def test_retry_after_counts_down() -> None:
+async def test_retry_after_counts_down() -> None:
     clock = Clock()
     limiter = RateLimiter(2, clock=clock)
-    limiter.check("ann")
-    limiter.check("ann")
+    await limiter.check("ann")
+    await limiter.check("ann")
     clock.now += 10.0
 
     with pytest.raises(RateLimited) as caught:
-        limiter.check("ann")
+        await limiter.check("ann")
 
     assert caught.value.headers["Retry-After"] == "20"
 
 
-def test_refused_requests_do_not_count() -> None:
+async def test_refused_requests_do_not_count() -> None:
     clock = Clock()
     limiter = RateLimiter(1, clock=clock)
-    limiter.check("ann")
+    await limiter.check("ann")
     for _ in range(5):
         with pytest.raises(RateLimited):
-            limiter.check("ann")
+            await limiter.check("ann")
 
     clock.now += 60.0
-    limiter.check("ann")
+    await limiter.check("ann")
 
 
-def test_users_are_limited_separately() -> None:
+async def test_users_are_limited_separately() -> None:
     limiter = RateLimiter(1, clock=Clock())
-    limiter.check("ann")
-    limiter.check("bob")
+    await limiter.check("ann")
+    await limiter.check("bob")
 
     with pytest.raises(RateLimited):
-        limiter.check("ann")
+        await limiter.check("ann")
 
 
-def test_zero_turns_it_off() -> None:
+async def test_zero_turns_it_off() -> None:
     limiter = RateLimiter(0, clock=Clock())
     for _ in range(10_000):
-        limiter.check("ann")
+        await limiter.check("ann")
 
 
-def test_forgets_idle_users_when_the_table_grows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(RateLimiter, "_PRUNE_AT", 3)
+async def test_forgets_idle_users_when_the_table_grows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MemoryStore, "_PRUNE_AT", 3)
     clock = Clock()
     limiter = RateLimiter(2, clock=clock)
     for user in ("a", "b", "c"):
-        limiter.check(user)
+        await limiter.check(user)
     clock.now += 60.0
-    limiter.check("d")
-    limiter.check("d")
+    await limiter.check("d")
+    await limiter.check("d")
 
-    assert set(limiter._buckets) == {"d"}
+    assert set(limiter.store._tats) == {"user:d"}  # type: ignore[attr-defined]
     with pytest.raises(RateLimited):
-        limiter.check("d")
+        await limiter.check("d")
 
 
 @pytest.mark.parametrize(

@@ -229,7 +229,7 @@ def test_errors_in_the_stream_are_shown(make_console: MakeConsole) -> None:
 SECRET = "c" * 40
 
 
-def test_token_field_is_saved_and_sent_as_bearer(make_console: MakeConsole) -> None:
+def test_token_field_is_kept_in_memory_and_sent_as_bearer(make_console: MakeConsole) -> None:
     console = make_console(authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET)))
     page = console.page
     page.goto(console.base + "/")
@@ -244,10 +244,18 @@ def test_token_field_is_saved_and_sent_as_bearer(make_console: MakeConsole) -> N
     send_message(page, "with a token")
     page.locator(".msg.assistant", has_text="You said: with a token").wait_for()
 
-    page.reload()
-    assert page.input_value("#token") == token  # kept in localStorage
-    page.wait_for_selector("#thread-list button.thread")
     assert console.responder.turns[0].user_id == "ann"
+    # Issue 15: no storage another page of this origin could read holds the token.
+    stored = page.evaluate(
+        "() => JSON.stringify([{...localStorage}, {...sessionStorage}, document.cookie])"
+    )
+    assert token not in stored and "ann" not in stored, stored
+    other = page.context.new_page()
+    other.goto(console.base + "/console/console.css")
+    assert token not in other.evaluate("() => JSON.stringify({...localStorage})")
+    page.reload()
+    assert page.input_value("#token") == ""  # gone with the page's memory
+    banner.filter(has_text="HTTP 401").wait_for()
 
 
 def test_console_page_is_self_contained(make_console: MakeConsole) -> None:

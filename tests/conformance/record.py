@@ -685,7 +685,7 @@ class Recorder:
                 "method": "{{ref:upload_method}}",
                 "url": "{{ref:upload_url}}",
                 "headers": "{{ref:upload_headers}}",
-                "file": {"name": name, "mime_type": mime, "text": data.decode()},
+                "file": {"name": name, "mime_type": mime, **_file_body(data)},
             },
         }
         url, method = descriptor["url"], descriptor["method"]
@@ -715,7 +715,7 @@ class Recorder:
             "request": {
                 "method": "POST",
                 "path": "/files",
-                "file": {"name": name, "mime_type": mime, "text": data.decode()},
+                "file": {"name": name, "mime_type": mime, **_file_body(data)},
             },
         }
         resp = await self.client.post("/files", files={"file": (name, data, mime)})
@@ -974,7 +974,9 @@ async def s_attachments_two_phase(rec: Recorder) -> None:
         "upload_method": "upload_descriptor.method",
         "upload_headers": "upload_descriptor.headers",
     }
-    await rec.upload_two_phase(image["upload_descriptor"], "cat.png", "image/png", b"PNGDATA!")
+    await rec.upload_two_phase(
+        image["upload_descriptor"], "cat.png", "image/png", b"\x89PNG\r\n\x1a\n"
+    )
     notes = await rec.call(
         "attachments.create", {"name": "notes.txt", "size": 11, "mime_type": "text/plain"}
     )
@@ -1340,3 +1342,11 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _file_body(data: bytes) -> dict[str, str]:
+    """A recorded file: its text, or base64 for binary bytes (a PNG's magic number)."""
+    try:
+        return {"text": data.decode()}
+    except UnicodeDecodeError:
+        return {"base64": base64.b64encode(data).decode()}

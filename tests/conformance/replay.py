@@ -28,6 +28,7 @@ differ exactly as declared, and nowhere else. Kinds (`"change"`):
 from __future__ import annotations
 
 import asyncio
+import base64
 import copy
 import json
 import re
@@ -336,7 +337,8 @@ class Replay:
         method, url = self._ref(request["method"]), self._ref(request["url"])
         headers = dict(self._ref(request.get("headers")) or {})
         file = request["file"]
-        data = file["text"].encode()
+        # Binary files (a PNG: the bridge checks an image's magic bytes) come as base64.
+        data = base64.b64decode(file["base64"]) if "base64" in file else file["text"].encode()
         if method == "PUT":
             resp = await self.client.request(
                 "PUT", url, content=data, headers={"content-type": file["mime_type"], **headers}

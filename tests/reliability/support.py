@@ -64,6 +64,7 @@ def auth(user: str) -> dict[str, str]:
     """The headers the host page sends for `user`."""
     return {
         "authorization": f"Bearer {token(user)}",
+        "content-type": "application/json",
         "chatkit-frame-instance-id": "reliability",
         "accept-language": "en",
     }

@@ -66,11 +66,14 @@
 
   // ---- HTTP ---------------------------------------------------------------------------------
 
+  // The token lives in this page's memory only (issue 15): localStorage and sessionStorage are
+  // readable by any script on this origin, so one page's script could take it from another.
+  let bearer = "";
+
   function headers(stream) {
     const out = { "content-type": "application/json" };
     if (stream) out.accept = "text/event-stream";
-    const token = localStorage.getItem(TOKEN_KEY);
-    if (token) out.authorization = `Bearer ${token}`;
+    if (bearer) out.authorization = `Bearer ${bearer}`;
     return out;
   }
 
@@ -715,10 +718,9 @@
   function start() {
     $("endpoint").textContent = `POST ${API}`;
     const token = $("token");
-    token.value = localStorage.getItem(TOKEN_KEY) || "";
+    localStorage.removeItem(TOKEN_KEY); // a token an older console stored there
     token.addEventListener("change", () => {
-      if (token.value.trim()) localStorage.setItem(TOKEN_KEY, token.value.trim());
-      else localStorage.removeItem(TOKEN_KEY);
+      bearer = token.value.trim();
       loadThreads();
     });
 

@@ -112,7 +112,9 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
                 assert connected and not {"tools/list", "tools/call"} & set(connected)
 
                 transport = httpx.ASGITransport(app=bridge)
-                async with httpx.AsyncClient(transport=transport, base_url="http://b.test") as http:
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://localhost"
+                ) as http:
                     for title in ("from mcp", "again"):
                         provider.replies += [
                             provider.sse(
@@ -149,7 +151,7 @@ async def test_bridge_starts_when_every_mcp_server_is_down(
     with caplog.at_level(logging.WARNING, logger="bridge.agent"):
         async with running(_bridge(db_url, tmp_path, responder)) as bridge:
             transport = httpx.ASGITransport(app=bridge)
-            async with httpx.AsyncClient(transport=transport, base_url="http://b.test") as http:
+            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
                 events = await stream(http, "threads.create", input=user_input("hi"))
     assert events[-2]["item"]["content"][0]["text"] == "Hi."
     assert any("'nowhere'" in r.getMessage() for r in caplog.records)

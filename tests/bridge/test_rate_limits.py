@@ -1,0 +1,335 @@
+"""Bug (issue 15, low): rate limits were per process, and most entry points had none.
+
+Two workers allowed twice the limit; session-token issuance, upload/preview URLs and
+unauthenticated requests were not limited at all (150 of 150 session tokens at 60/min).
+Fix: one limiter counting in a store every worker shares (the database, or Redis when
+`REDIS_URL` is set), applied by one gate on every entry point, plus a per-address limit for
+requests that do not authenticate. Each store is tested here for real: SQLite, PostgreSQL,
+Redis (the last two skip without a server, and fail in CI).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from starlette.applications import Starlette
+
+from bridge.auth import AuthSettings, JWTAuthenticator
+from bridge.errors import RateLimited
+from bridge.limits import RateLimiter
+from bridge.shared_store import MemoryStore, RedisStore, SharedStore, SQLStore
+from db import make_engine
+
+from ..conftest import _pg_schema_url, require_postgres, require_redis
+from ..wire import user_input
+from .support import MCP_HEADERS, MCP_INIT
+
+SECRET = "r" * 40
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+def token(user: str) -> str:
+    return jwt.encode({"sub": user, "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+
+
+def as_user(user: str) -> dict[str, str]:
+    return {"authorization": f"Bearer {token(user)}", "content-type": "application/json"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        "redis",
+    ]
+)
+async def store_factory(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Callable[[], Any]]:
+    """`await store_factory()`: a started store; two calls share state (two workers)."""
+    made: list[SharedStore] = []
+    engines: list[Any] = []
+    prefix = f"test-{secrets.token_hex(6)}:"
+    memory = MemoryStore()
+    db_url, drop = f"sqlite:///{tmp_path}/shared.db", None
+    if request.param == "redis":
+        url = require_redis()
+    elif request.param == "postgres":
+        require_postgres()
+        db_url, drop = await _pg_schema_url()
+
+    async def factory() -> SharedStore:
+        store: SharedStore
+        if request.param == "memory":
+            store = memory
+        elif request.param in ("sqlite", "postgres"):
+            engine = make_engine(db_url)
+            engines.append(engine)
+            store = SQLStore(engine)
+        else:
+            store = RedisStore(url, prefix=prefix)
+        await store.start()
+        made.append(store)
+        return store
+
+    yield factory
+    for store in made:
+        await store.close()
+    for engine in engines:
+        await engine.dispose()
+    if drop is not None:
+        await drop()
+
+
+async def test_rate_limits_burst_refill_and_retry_after_in_every_store(
+    store_factory: Callable[[], Any],
+) -> None:
+    clock = Clock()
+    limiter = RateLimiter(3, store=await store_factory(), clock=clock)
+    for _ in range(3):
+        await limiter.check("ann")
+    with pytest.raises(RateLimited) as caught:
+        await limiter.check("ann")
+    assert caught.value.headers == {"Retry-After": "20"}
+    await limiter.check("bob")  # users are counted separately
+    clock.now += 20.0
+    await limiter.check("ann")
+    with pytest.raises(RateLimited):
+        await limiter.check("ann")
+    clock.now += 60.0
+    for _ in range(3):
+        await limiter.check("ann")
+
+
+async def test_rate_limits_two_workers_share_one_limit(store_factory: Callable[[], Any]) -> None:
+    clock = Clock()
+    first = RateLimiter(4, store=await store_factory(), clock=clock)
+    second = RateLimiter(4, store=await store_factory(), clock=clock)
+    allowed = 0
+    for n in range(8):
+        try:
+            await (first if n % 2 else second).check("ann")
+            allowed += 1
+        except RateLimited:
+            pass
+    assert allowed == 4
+
+
+async def _two_workers(
+    make_app: Callable[..., Any], db_url: str, limiter_store: Callable[[Any], Any]
+) -> list[Starlette]:
+    apps = []
+    for _ in range(2):
+        engine = make_engine(db_url)
+        auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
+        apps.append(
+            await make_app(
+                engine=engine,
+                authenticator=JWTAuthenticator(auth),
+                auth_settings=auth,
+                limiter=RateLimiter(5, anonymous_per_minute=3, store=limiter_store(engine)),
+            )
+        )
+    return apps
+
+
+async def test_rate_limits_two_app_workers_on_one_database_share_the_limit(
+    make_app: Callable[..., Any], db_url: str
+) -> None:
+    apps = await _two_workers(make_app, db_url, SQLStore)
+    await _assert_shared(apps)
+
+
+async def test_rate_limits_two_app_workers_share_the_limit_through_redis(
+    make_app: Callable[..., Any], db_url: str
+) -> None:
+    url = require_redis()
+    prefix = f"test-{secrets.token_hex(6)}:"
+    apps = await _two_workers(make_app, db_url, lambda _engine: RedisStore(url, prefix=prefix))
+    await _assert_shared(apps)
+
+
+async def _assert_shared(apps: list[Starlette]) -> None:
+    clients = [
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
+        for app in apps
+    ]
+    try:
+        statuses = []
+        for n in range(10):
+            response = await clients[n % 2].post(
+                "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
+            )
+            statuses.append(response.status_code)
+        assert statuses.count(200) == 5 and statuses.count(429) == 5, statuses
+        # Unauthenticated requests: 3 a minute per address, across both workers.
+        anonymous = []
+        for n in range(6):
+            response = await clients[n % 2].post(
+                "/chatkit",
+                json={"type": "threads.list", "params": {}},
+                headers={"authorization": "Bearer nonsense"},
+            )
+            anonymous.append(response.status_code)
+        assert anonymous == [401, 401, 401, 429, 429, 429], anonymous
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+@pytest.fixture
+async def limited(make_app: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
+    """An app with JWT auth whose limit is 5 a minute per user (3 per unauthenticated address)."""
+    auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
+    app = await make_app(
+        authenticator=JWTAuthenticator(auth),
+        auth_settings=auth,
+        limiter=RateLimiter(5, anonymous_per_minute=3),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        yield http
+
+
+async def _statuses(send: Callable[[], Any], times: int) -> list[int]:
+    return [(await send()).status_code for _ in range(times)]
+
+
+async def test_rate_limits_session_token_issuance_is_limited(
+    limited: httpx.AsyncClient,
+) -> None:
+    statuses = await _statuses(lambda: limited.post("/chatkit/session", headers=as_user("ann")), 8)
+    assert statuses == [200] * 5 + [429] * 3
+
+
+async def test_rate_limits_api_tasks_and_mcp_share_the_users_budget(
+    limited: httpx.AsyncClient,
+) -> None:
+    ann = as_user("ann")
+    statuses = [
+        (await limited.get("/api/tasks", headers=ann)).status_code,
+        (await limited.post("/mcp", json=MCP_INIT, headers={**ann, **MCP_HEADERS})).status_code,
+        (await limited.post("/api/tasks", json={"title": "x"}, headers=ann)).status_code,
+        (await limited.post("/chatkit/session", headers=ann)).status_code,
+        (
+            await limited.post("/chatkit", json={"type": "threads.list", "params": {}}, headers=ann)
+        ).status_code,
+        (await limited.get("/api/tasks", headers=ann)).status_code,
+        (await limited.post("/mcp", json=MCP_INIT, headers={**ann, **MCP_HEADERS})).status_code,
+    ]
+    assert statuses == [200, 200, 201, 200, 200, 429, 429], statuses
+
+
+async def test_rate_limits_upload_and_preview_urls_are_limited(
+    limited: httpx.AsyncClient,
+) -> None:
+    created = await limited.post(
+        "/chatkit",
+        json={
+            "type": "attachments.create",
+            "params": {"name": "a.png", "size": len(PNG), "mime_type": "image/png"},
+        },
+        headers=as_user("ann"),
+    )
+    assert created.status_code == 200, created.text
+    body = created.json()
+    uploaded = await limited.put(body["upload_descriptor"]["url"], content=PNG)
+    assert uploaded.status_code == 200, uploaded.text
+    statuses = await _statuses(lambda: limited.get(body["preview_url"]), 6)
+    assert statuses == [200] * 4 + [429] * 2, statuses
+    # Forged tokens count against the address, like any unauthenticated request.
+    forged = body["preview_url"].split("token=")[0] + "token=forged"
+    assert await _statuses(lambda: limited.get(forged), 4) == [401, 401, 401, 429]
+
+
+async def test_rate_limits_unauthenticated_requests_are_limited_per_address(
+    limited: httpx.AsyncClient,
+) -> None:
+    statuses = await _statuses(
+        lambda: limited.post("/chatkit/session", headers={"authorization": "Bearer x"}), 5
+    )
+    assert statuses == [401, 401, 401, 429, 429]
+    # The user's own budget is separate.
+    ok = await limited.post("/chatkit/session", headers=as_user("ann"))
+    assert ok.status_code == 200
+
+
+async def test_rate_limits_the_app_limits_through_its_database_by_default(
+    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "2")
+    auth = AuthSettings(jwt_secret=SECRET)
+    app = await make_app(authenticator=JWTAuthenticator(auth), auth_settings=auth, limiter=None)
+    limiter = app.state.services.limiter
+    assert isinstance(limiter.store, SQLStore) and limiter.per_minute == 2
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        statuses = await _statuses(
+            lambda: http.post(
+                "/chatkit",
+                json={"type": "threads.create", "params": {"input": user_input("hi")}},
+                headers=as_user("ann"),
+            ),
+            3,
+        )
+    assert statuses == [200, 200, 429]
+
+
+class _DownStore(MemoryStore):
+    """A store whose server went away after start-up."""
+
+    async def take(self, key: str, per_minute: int, now: float) -> float:
+        raise ConnectionRefusedError("connection refused")
+
+
+async def test_rate_limits_a_down_store_is_a_503_on_every_entry_point(
+    make_app: Callable[..., Any],
+) -> None:
+    auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
+    app = await make_app(
+        authenticator=JWTAuthenticator(auth),
+        auth_settings=auth,
+        limiter=RateLimiter(5, store=_DownStore()),
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+        for response in (
+            await http.post("/chatkit/session", headers=as_user("ann")),
+            await http.post(
+                "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
+            ),
+            await http.get("/api/tasks", headers=as_user("ann")),
+        ):
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["code"] == "limiter_unavailable"
+
+
+async def test_shared_store_retired_tokens_survive_the_sweep(
+    store_factory: Callable[[], Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The occasional sweep forgets expired retirements only (it once compared with the new
+    token's expiry and forgot live ones)."""
+    store = await store_factory()
+    monkeypatch.setattr("bridge.shared_store.random.randrange", lambda n: 0)  # sweep every time
+    now = time.time()
+    assert await store.retire("jti-a", now + 100)
+    assert await store.retire("jti-b", now + 1000)
+    assert await store.is_retired("jti-a", now) and await store.is_retired("jti-b", now)
+    assert not await store.retire("jti-a", now + 100)  # once
+    assert not await store.is_retired("jti-c", now)

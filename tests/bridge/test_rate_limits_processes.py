@@ -1,0 +1,64 @@
+"""Bug (issue 15, low): with two workers each process allowed the whole rate limit.
+
+Fix: the limit is counted in the database (or Redis); here two real `chatkit-bridge serve`
+processes on one PostgreSQL database, then on one Redis, allow it once between them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from pathlib import Path
+
+import httpx
+import jwt
+import pytest
+
+from ..conftest import _pg_schema_url, require_postgres, require_redis
+from ..live import bridge_process
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+SECRET = "p" * 40
+
+
+def _count_allowed(bases: list[str]) -> list[int]:
+    # A user of its own: Redis keys are not per test (the database schema is).
+    sub = f"ann-{secrets.token_hex(6)}"
+    user = jwt.encode({"sub": sub, "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+    headers = {"authorization": f"Bearer {user}", "content-type": "application/json"}
+    body = {"type": "threads.list", "params": {}}
+    return [
+        httpx.post(f"{bases[n % 2]}/chatkit", json=body, headers=headers).status_code
+        for n in range(10)
+    ]
+
+
+@pytest.mark.parametrize("shared", ["postgres", "redis"])
+async def test_rate_limits_two_serve_processes_share_one_limit(tmp_path: Path, shared: str) -> None:
+    require_postgres()
+    env = {
+        "AUTH_JWT_SECRET": SECRET,
+        "AUTH_SESSION_SECRET": "s" * 40,
+        "RATE_LIMIT_PER_MINUTE": "4",
+        "BRIDGE_OFFLINE": "1",
+        "BRIDGE_SECRET_KEY": "k" * 40,
+    }
+    if shared == "redis":
+        env["REDIS_URL"] = require_redis()
+    url, drop = await _pg_schema_url()
+    try:
+        with (
+            bridge_process(DATABASE_URL=url, BRIDGE_DATA_DIR=str(tmp_path / "a"), **env) as (
+                _,
+                first,
+            ),
+            bridge_process(DATABASE_URL=url, BRIDGE_DATA_DIR=str(tmp_path / "b"), **env) as (
+                _,
+                second,
+            ),
+        ):
+            statuses = _count_allowed([first, second])
+    finally:
+        await drop()
+    assert statuses.count(200) == 4 and statuses.count(429) == 6, statuses
