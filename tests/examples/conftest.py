@@ -33,7 +33,8 @@ async def start_example(tmp_path: Path) -> AsyncIterator[Start]:
         await lifespan.start()
         lifespans.append(lifespan)
         transport = httpx.ASGITransport(app=app)
-        return app, httpx.AsyncClient(transport=transport, base_url="http://localhost"  # the Host check allows it)
+        # localhost: a host the bridge's Host check accepts without configuration.
+        return app, httpx.AsyncClient(transport=transport, base_url="http://localhost")
 
     yield started
     for lifespan in lifespans:
