@@ -67,7 +67,7 @@ _EXPORTS = {
     "UserMessageItem": "schemas",
     "WidgetItem": "schemas",
     "create_app": "bridge.app",
-    "diff_widget": "bridge.agent.widget_diff",
+    "diff_widget": "bridge.widget_diff",
     "stream_text": "bridge.responder",
     "utcnow": "schemas",
     "with_progress": "bridge.agent.progress",
@@ -186,11 +186,11 @@ if TYPE_CHECKING:
         Text,
         Title,
     )
-    from .agent.widget_diff import diff_widget
     from .app import create_app
     from .errors import TurnFailed
     from .responder import Responder, Turn, stream_text
     from .settings import Settings
+    from .widget_diff import diff_widget
 
 
 def __getattr__(name: str) -> Any:

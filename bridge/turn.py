@@ -40,6 +40,10 @@ from schemas import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
     UserMessageItem,
+    WidgetComponentUpdated,
+    WidgetItem,
+    WidgetRootUpdated,
+    WidgetStreamingTextValueDelta,
     WorkflowItem,
     WorkflowTaskAdded,
     WorkflowTaskUpdated,
@@ -51,6 +55,7 @@ from .ids import new_id
 from .lease import CLEANUP_SECONDS, Lease, LeaseLost
 from .logs import RequestLog
 from .sse import frame
+from .widget_diff import apply_widget_update
 
 log = logging.getLogger("bridge.turn")
 
@@ -169,14 +174,22 @@ class _Pending:
                     item.workflow.tasks.append(update.task)
                 case WorkflowTaskUpdated() if update.task_index < len(item.workflow.tasks):
                     item.workflow.tasks[update.task_index] = update.task
+        elif isinstance(item, WidgetItem) and isinstance(
+            update, WidgetStreamingTextValueDelta | WidgetComponentUpdated | WidgetRootUpdated
+        ):
+            item.widget = apply_widget_update(item.widget, update)
 
     def keepable(self) -> list[ThreadItem]:
-        """Pending assistant messages with some text: what a stop keeps."""
+        """What a stop keeps: pending assistant messages with some text, and widgets as shown
+        so far (a card whose text was streaming in)."""
         return [
             item
             for item in self.items.values()
-            if isinstance(item, AssistantMessageItem)
-            and any(part.text.strip() for part in item.content)
+            if isinstance(item, WidgetItem)
+            or (
+                isinstance(item, AssistantMessageItem)
+                and any(part.text.strip() for part in item.content)
+            )
         ]
 
 

@@ -42,7 +42,7 @@ from schemas import (
 
 from ..responder import Turn
 from ..settings import Settings
-from .widget_diff import diff_widget
+from ..widget_diff import diff_widget
 
 TState = TypeVar("TState")
 

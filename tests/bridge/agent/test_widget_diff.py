@@ -20,6 +20,7 @@ from bridge import (
     Title,
     diff_widget,
 )
+from bridge.widget_diff import apply_widget_update
 
 
 def test_builders_write_camel_case_and_leave_out_unset_props() -> None:
@@ -105,3 +106,18 @@ def test_a_component_inside_a_replaced_one_is_not_sent_twice() -> None:
     [update] = diff_widget(before, after)
     assert update.type == "widget.component.updated" and update.component_id == "outer"
     assert update.component["children"][0]["value"] == "ab"
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        pytest.param(_card("Three ", []), _card("Three flights", []), id="delta"),
+        pytest.param(_card("a", ["x"]), _card("ab", ["x", "y"], streaming=False), id="component"),
+        pytest.param(_card("a", []), _card("a", [], title="Trains"), id="root"),
+    ],
+)
+def test_applying_the_updates_gives_the_new_widget(before: Any, after: Any) -> None:
+    shown = before
+    for update in diff_widget(before, after):
+        shown = apply_widget_update(shown, update)
+    assert shown == after

@@ -91,3 +91,25 @@ def _walk_ids(
         for value in node:
             found.extend(_walk_ids(value, ancestors))
     return found
+
+
+def apply_widget_update(widget: dict[str, Any], update: WidgetUpdate) -> dict[str, Any]:
+    """The widget after an update (what the page shows): the inverse of `diff_widget`."""
+    if isinstance(update, WidgetRootUpdated):
+        return update.widget
+
+    def patch(node: Any) -> Any:
+        if isinstance(node, list):
+            return [patch(child) for child in node]
+        if not isinstance(node, dict):
+            return node
+        if node.get("id") == update.component_id and "type" in node:
+            if isinstance(update, WidgetComponentUpdated):
+                return update.component
+            value = node.get("value")
+            grown = (value if isinstance(value, str) else "") + update.delta
+            return {**node, "value": grown, "streaming": not update.done}
+        return {key: patch(value) for key, value in node.items()}
+
+    patched: dict[str, Any] = patch(widget)
+    return patched
