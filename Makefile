@@ -19,8 +19,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the bridge with its dev tools
 
-run: $(STAMP) ## Set up, then serve the bridge on $(HOST):$(PORT) (SQLite + offline model by default)
-	$(BIN)/python -m bridge serve --host $(HOST) --port $(PORT)
+run: $(STAMP) ## Set up, then serve on $(HOST):$(PORT) (SQLite + offline model); ARGS="--reload" adds serve flags
+	$(BIN)/python -m bridge serve --host $(HOST) --port $(PORT) $(ARGS)
 
 test: $(STAMP) ## Set up, then run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,4 +1,4 @@
-"""`python -m bridge …`: the command line (see `bridge/cli.py`)."""
+"""`python -m bridge …`: the command line (see `bridge/cli/`)."""
 
 from __future__ import annotations
 

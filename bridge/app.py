@@ -31,6 +31,7 @@ from .console import console_routes
 from .context import Services
 from .gate import Gate
 from .limits import RateLimiter
+from .metrics import metrics_route
 from .origins import OriginGuard, configured_hosts, mcp_security
 from .responder import Responder
 from .routes import routes
@@ -124,6 +125,10 @@ def create_app(
         gate=Gate(authenticator, limiter, shared),
     )
 
+    services.metrics.watch_pool("main", engine.pool)
+    extra_routes = []
+    if settings.metrics:
+        extra_routes.append(metrics_route(services.metrics, settings.metrics_token))
     # Without auth, any page or DNS name could act as the local user (issue 15): refuse foreign
     # Hosts and Origins. With auth, MCP checks hosts only when the public ones are configured.
     no_auth = isinstance(authenticator, LocalAuthenticator)
@@ -186,6 +191,7 @@ def create_app(
                 methods=["POST"],
             ),
             *console_routes(settings),
+            *extra_routes,
         ],
         middleware=middleware,
         lifespan=lifespan,

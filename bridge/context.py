@@ -10,6 +10,7 @@ from starlette.requests import Request
 from db import Store
 
 from .logs import RequestLog
+from .metrics import Metrics
 from .responder import Responder, Turn
 from .settings import Settings
 
@@ -33,6 +34,7 @@ class Services:
     gate: Gate  # every entry point authenticates and is rate-limited through it
     shared: SharedStore  # rate limits and retired session tokens, seen by every worker
     limiter: Any = None
+    metrics: Metrics = field(default_factory=Metrics)
 
 
 @dataclass

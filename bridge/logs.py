@@ -12,7 +12,10 @@ import os
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .metrics import Metrics
 
 log = logging.getLogger("bridge.request")
 
@@ -34,12 +37,20 @@ class RequestLog:
     reason: str | None = None
     """The machine-readable cause of a failed turn (its error event has a protocol code only)."""
     done: bool = False
+    # For /metrics (bridge/metrics.py): the route's name, when the first event and the first
+    # assistant text went out, and where to count it all.
+    route: str | None = None
+    first_event_at: float | None = None
+    first_token_at: float | None = None
+    metrics: Metrics | None = None
 
     def emit(self) -> None:
         """Write the line once."""
         if self.done:
             return
         self.done = True
+        if self.metrics is not None:
+            self.metrics.observe(self)
         fields = {
             "method": self.method,
             "path": self.path,

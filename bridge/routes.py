@@ -13,16 +13,16 @@ from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sse_starlette import EventSourceResponse
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from schemas import ErrorBody, ErrorDetail, encode
 
-from . import __version__
 from .context import RequestContext, Services
 from .decode import decode_request
 from .errors import BadRequest, BridgeError, Unavailable, as_bridge_error
 from .handlers import attachments
+from .health import healthz
 from .limits import read_json_body
 from .logs import RequestLog
 from .router import ROUTES
@@ -62,7 +62,9 @@ def _guarded(
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
         path = request.scope["path"]  # request.url would build a whole URL per request
-        record = RequestLog(request.method, path)
+        record = RequestLog(request.method, path, route=endpoint.__name__)
+        if services.settings.metrics:  # counting costs a few microseconds a request
+            record.metrics = services.metrics
         request.state.log = record
         try:
             response = await endpoint(services, request)
@@ -120,18 +122,6 @@ async def chatkit(services: Services, request: Request) -> Response:
 async def direct_upload(services: Services, request: Request) -> Response:
     """Direct attachment upload (the widget's `direct` upload strategy)."""
     return await attachments.direct_upload(await _context(services, request))
-
-
-async def healthz(services: Services, request: Request) -> Response:
-    """App and database state; 503 when the database does not answer."""
-    try:
-        await services.store.ping()
-    except Exception as exc:
-        return JSONResponse(
-            {"status": "degraded", "version": __version__, "database": f"error: {exc}"},
-            status_code=503,
-        )
-    return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
 
 
 def routes(path: str) -> list[Route]:

@@ -120,6 +120,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     # Shared state (rate limits, retired session tokens): Redis, else the database
     redis_url: str | None = field(default=None, repr=False)
+    # GET /metrics (bridge/metrics.py): off unless asked; a bearer token when set
+    metrics: bool = False
+    metrics_token: str | None = field(default=None, repr=False)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> Settings:
@@ -156,6 +159,8 @@ class Settings:
             "cors_origins": _list("CORS_ORIGINS"),
             "allowed_hosts": _list("BRIDGE_ALLOWED_HOSTS"),
             "redis_url": _str("REDIS_URL"),
+            "metrics": _str("BRIDGE_METRICS", "off") in ("1", "on", "true", "yes"),
+            "metrics_token": _str("BRIDGE_METRICS_TOKEN"),
         }
         known = {f.name for f in fields(cls)}
         for key, value in overrides.items():

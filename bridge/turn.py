@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -228,8 +229,10 @@ async def run_turn(
     try:
         for lead_event in lead:
             stats.events += 1
+            stats.first_event_at = stats.first_event_at or time.perf_counter()
             yield frame(lead_event)
         stats.events += 1
+        stats.first_event_at = stats.first_event_at or time.perf_counter()
         yield frame(StreamOptionsEvent(stream_options=StreamOptions(allow_cancel=True)))
         failed = True
         try:
@@ -238,6 +241,8 @@ async def run_turn(
                 shown = await _persist(lease, thread, event, pending)
                 if shown is not None:
                     stats.events += 1
+                    if stats.first_token_at is None and _is_text(shown):
+                        stats.first_token_at = time.perf_counter()
                     yield frame(shown)
             failed = False
         except asyncio.CancelledError:
@@ -283,6 +288,15 @@ async def run_turn(
         if shutdown is not None:
             shutdown.stop()
         await lease.release()
+
+
+def _is_text(event: ThreadStreamEvent) -> bool:
+    """Whether an event carries the first assistant text (a delta, or a whole message)."""
+    if isinstance(event, ThreadItemUpdatedEvent):
+        return event.update.type == "assistant_message.content_part.text_delta"
+    if isinstance(event, ThreadItemDoneEvent | ThreadItemAddedEvent):
+        return event.item.type == "assistant_message" and bool(event.item.content)
+    return False
 
 
 async def _persist(

@@ -33,7 +33,11 @@ _COMMON_HEADERS = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
-_ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
+_ASSETS = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "favicon.svg": "image/svg+xml",
+}
 
 
 def _script_json(value: object) -> str:
@@ -42,7 +46,7 @@ def _script_json(value: object) -> str:
 
 
 def console_routes(settings: Settings) -> list[BaseRoute]:
-    """`GET /` (debug console), its two assets, and `GET /widget` (ChatKit from the CDN)."""
+    """`GET /` (debug console), its assets and favicon, and `GET /widget` (ChatKit's CDN)."""
     console_page = (
         (STATIC / "index.html")
         .read_text(encoding="utf-8")
@@ -61,6 +65,12 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
             return Response("not found", status_code=404, media_type="text/plain")
         return FileResponse(STATIC / name, media_type=_ASSETS[name], headers=_COMMON_HEADERS)
 
+    async def favicon(request: Request) -> Response:
+        # Browsers ask for /favicon.ico whatever the page links; an SVG answers it.
+        return FileResponse(
+            STATIC / "favicon.svg", media_type="image/svg+xml", headers=_COMMON_HEADERS
+        )
+
     async def widget(request: Request) -> Response:
         base = settings.public_url or str(request.base_url)
         config = {
@@ -78,4 +88,5 @@ def console_routes(settings: Settings) -> list[BaseRoute]:
         Route("/", console, methods=["GET"], name="console"),
         Route(f"{ASSET_PREFIX}/{{name}}", asset, methods=["GET"], name="console_asset"),
         Route("/widget", widget, methods=["GET"], name="widget"),
+        Route("/favicon.ico", favicon, methods=["GET"], name="favicon"),
     ]

@@ -103,7 +103,11 @@ def open_stream(
         on_stop=getattr(ctx.services.responder, "stopped", None),
     )
 
+    open_streams = ctx.services.metrics.open_streams
+    open_streams.inc()
+
     async def on_close() -> None:
+        open_streams.dec()
         await lease.release()
         record.emit()
 

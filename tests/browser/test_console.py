@@ -31,7 +31,7 @@ from schemas import (
 
 from ..cli.server import bridge_app, running
 from ..fakes import ScriptedResponder, stream_text, text_step
-from .conftest import Console
+from .conftest import ARTIFACTS, Console
 
 MakeConsole = Callable[..., Console]
 
@@ -127,10 +127,10 @@ def test_raw_panel_shows_every_sse_frame_with_timing(make_console: MakeConsole) 
 
     page.click("#raw-send")
 
-    page.locator("#raw-frames li pre", has_text="content_part.done").wait_for()
+    page.locator("#raw-frames li summary", has_text="part.done").wait_for()
     page.wait_for_timeout(300)  # the final frames
     frames = page.locator("#raw-frames li")
-    texts = frames.locator("pre").all_inner_texts()
+    texts = frames.locator("pre").all_text_contents()  # collapsed: present, not shown
     kinds = [json.loads(text.removeprefix("data: "))["type"] for text in texts]
     assert kinds[0] == "thread.created"
     assert "thread.item.updated" in kinds
@@ -241,6 +241,7 @@ def test_token_field_is_kept_in_memory_and_sent_as_bearer(make_console: MakeCons
     page.fill("#token", token)
     page.press("#token", "Tab")  # `change`
     page.wait_for_selector("#thread-list li.muted")  # "No threads yet."
+    assert banner.is_hidden()  # the old token's 401 no longer applies
     send_message(page, "with a token")
     page.locator(".msg.assistant", has_text="You said: with a token").wait_for()
 
@@ -333,3 +334,115 @@ def test_offline_model_adds_a_task(make_console: MakeConsole) -> None:
         found = pool.submit(lambda: asyncio.run(tasks())).result()
     titles = [task["title"].lower() for task in found]
     assert any("milk" in title for title in titles), titles
+
+
+# ---- issue 14: failures keep the text, stale errors go, favicon, sizes, readable raw JSON ----
+
+
+def test_a_refused_send_keeps_the_typed_text(make_console: MakeConsole) -> None:
+    """Bug: the console cleared the typed text when a send failed (401). Fix: cleared on 2xx."""
+    console = make_console(authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET)))
+    page = console.page
+    page.goto(console.base + "/")
+    page.locator("#banner", has_text="HTTP 401").wait_for()
+
+    send_message(page, "keep me")
+
+    page.locator("#raw-meta", has_text="→ 401").wait_for()
+    assert page.input_value("#message") == "keep me"
+    assert "HTTP 401" in page.inner_text("#banner")
+
+    token = jwt.encode({"sub": "ann", "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+    page.fill("#token", token)
+    page.press("#token", "Tab")
+    page.wait_for_selector("#thread-list li.muted")
+    assert page.locator("#banner").is_hidden()
+    page.press("#message", "Enter")  # the same text, now accepted
+    page.locator(".msg.assistant", has_text="You said: keep me").wait_for()
+    assert page.input_value("#message") == ""
+
+
+def test_a_too_large_message_keeps_the_typed_text(
+    make_console: MakeConsole, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bug: a 413 cleared the composer. Fix: the text stays, the banner says why."""
+    monkeypatch.setenv("BRIDGE_MAX_BODY_BYTES", "2000")
+    console = make_console()
+    page = console.open()
+    long_text = "x" * 3000
+
+    send_message(page, long_text)
+
+    page.locator("#banner", has_text="HTTP 413").wait_for()
+    assert page.input_value("#message") == long_text
+    assert console.responder.turns == []
+
+
+def test_favicon_is_served(make_console: MakeConsole) -> None:
+    console = make_console()
+    failed: list[str] = []
+    console.page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    console.open()
+    icon = httpx.get(console.base + "/favicon.ico")
+    linked = httpx.get(console.base + "/console/favicon.svg")
+
+    assert icon.status_code == linked.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.content.startswith(b"<svg")
+    assert failed == []
+
+
+SIZES = [
+    pytest.param(400, 800, id="phone-400"),
+    pytest.param(820, 1180, id="tablet-820"),
+    pytest.param(1280, 720, id="laptop-1280"),
+    pytest.param(1440, 900, id="laptop-1440"),
+]
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES)
+def test_layout_fits_the_screen(make_console: MakeConsole, width: int, height: int) -> None:
+    """Bug: at 400 px the token field ran off screen; at 820 px the chat pane was ~170 px."""
+    console = make_console()
+    page = console.page
+    page.set_viewport_size({"width": width, "height": height})
+    console.open()
+    send_message(page, "hello at this size")
+    page.locator(".msg.assistant", has_text="You said").wait_for()
+
+    token = page.locator("#token").bounding_box()
+    chat = page.locator("section.chat").bounding_box()
+    composer = page.locator("#composer").bounding_box()
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+
+    assert scroll_width <= width  # nothing wider than the screen
+    assert token is not None and token["x"] >= 0 and token["x"] + token["width"] <= width
+    assert token["width"] >= 150  # room to paste a token
+    assert chat is not None and chat["height"] >= min(400, 0.55 * height), chat
+    assert composer is not None and composer["x"] + composer["width"] <= width
+    page.screenshot(path=str(ARTIFACTS / f"layout-{width}x{height}.png"), full_page=True)
+
+
+def test_raw_events_are_readable_collapsible_json(make_console: MakeConsole) -> None:
+    console = make_console(responder=ScriptedResponder([text_step("one", " two")]))
+    page = console.open()
+    send_message(page, "show me the frames")
+    page.locator("#raw-frames details summary", has_text="thread.item.done").first.wait_for()
+
+    summaries = page.locator("#raw-frames details summary").all_inner_texts()
+    assert summaries[0].startswith("thread.created · thr_")
+    assert any('part.text_delta · " two"' in text for text in summaries), summaries
+    first = page.locator("#raw-frames details").first
+    assert first.evaluate("d => d.open") is False  # collapsed until asked
+    body = first.locator("pre.json").text_content() or ""
+    assert body.startswith('{\n  "type": "thread.created"')  # indented, one key per line
+    assert json.loads(body)["type"] == "thread.created"
+
+    page.click("#raw-toggle")
+    opened = page.locator("#raw-frames details").evaluate_all("ds => ds.map(d => d.open)")
+    assert opened and all(opened)
+    assert page.inner_text("#raw-toggle") == "Collapse all"
+    page.screenshot(path=str(ARTIFACTS / "raw-frames-expanded.png"))
+    page.click("#raw-toggle")
+    closed = page.locator("#raw-frames details").evaluate_all("ds => ds.map(d => d.open)")
+    assert not any(closed)

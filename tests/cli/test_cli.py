@@ -72,6 +72,24 @@ def test_send_with_thread_continues_it(bridge: LiveBridge, cli: Cli) -> None:
     assert [turn.thread.id for turn in bridge.responder.turns] == [thread_id, thread_id]
 
 
+def test_last_names_the_newest_thread(bridge: LiveBridge, cli: Cli) -> None:
+    cli("send", "older", url=bridge.url)
+    [newest] = thread_ids(cli("send", "newer", url=bridge.url).out)
+
+    sent = cli("send", "again", "--thread", "last", url=bridge.url)
+    items = cli("items", "last", url=bridge.url)
+
+    assert sent.code == items.code == 0, sent.err + items.err
+    assert [turn.thread.id for turn in bridge.responder.turns][-1] == newest
+    assert "user: again" in items.out and "user: older" not in items.out
+
+
+def test_last_without_threads_says_so(bridge: LiveBridge, cli: Cli) -> None:
+    result = cli("items", "last", url=bridge.url)
+    assert result.code == 1
+    assert "there is no thread yet" in result.err
+
+
 def test_send_json_prints_each_frame_raw(bridge: LiveBridge, cli: Cli) -> None:
     result = cli("send", "--json", "hi", url=bridge.url)
 

@@ -53,10 +53,27 @@
       .join(" ");
   }
 
-  function showBanner(message) {
+  // `auth` banners (a 401) go as soon as a request succeeds; others stay until the next send.
+  function showBanner(message, kind) {
     const banner = $("banner");
     banner.textContent = message || "";
     banner.hidden = !message;
+    banner.dataset.kind = message ? kind || "error" : "";
+  }
+
+  function clearAuthBanner() {
+    if ($("banner").dataset.kind === "auth") showBanner("");
+  }
+
+  class HTTPError extends Error {
+    constructor(response, bodyText) {
+      super(errorText(response, bodyText));
+      this.status = response.status;
+    }
+  }
+
+  function showError(error) {
+    showBanner(error.message, error.status === 401 ? "auth" : "error");
   }
 
   function scrollToEnd() {
@@ -97,7 +114,8 @@
   async function callJSON(type, params) {
     const response = await post(JSON.stringify({ type, params }), false);
     const text = await response.text();
-    if (!response.ok) throw new Error(errorText(response, text));
+    if (!response.ok) throw new HTTPError(response, text);
+    clearAuthBanner();
     return JSON.parse(text);
   }
 
@@ -132,6 +150,8 @@
   function rawStart(label) {
     $("raw-frames").replaceChildren();
     $("raw-meta").textContent = `${label} …`;
+    $("raw-toggle").hidden = true;
+    $("raw-toggle").textContent = "Expand all";
   }
 
   function rawResponse(label, response, started) {
@@ -140,15 +160,60 @@
     $("raw-meta").textContent = `${label} → ${response.status} ${type} (headers after ${ms} ms)`;
   }
 
-  function rawFrame(ms, text, kind) {
+  // One frame: its time, then a <details> whose summary names the event (and a preview) and
+  // whose body is the JSON indented; comments (`: ping`) and non-JSON stay one plain line.
+  function rawFrame(ms, text, kind, options = {}) {
     const row = el("li", `frame ${kind || ""}`);
-    row.append(el("span", "ms", `+${Math.round(ms)} ms`), el("pre", null, text));
+    row.append(el("span", "ms", `+${Math.round(ms)} ms`));
+    const data = options.sse ? sseData(text) : text;
+    let value;
+    try {
+      value = data === null ? undefined : JSON.parse(data);
+    } catch (_) {
+      value = undefined;
+    }
+    if (value === undefined || value === null || typeof value !== "object") {
+      row.append(el("pre", null, text));
+    } else {
+      const details = el("details");
+      details.open = !!options.open;
+      const summary = el("summary", null, frameSummary(value));
+      details.append(summary, el("pre", "json", JSON.stringify(value, null, 2)));
+      row.append(details);
+      $("raw-toggle").hidden = false;
+    }
     $("raw-frames").append(row);
+  }
+
+  function sseData(block) {
+    const lines = block.split("\n").filter((line) => line.startsWith("data:"));
+    return lines.length ? lines.map((line) => line.slice(5).replace(/^ /, "")).join("\n") : null;
+  }
+
+  function frameSummary(value) {
+    if (Array.isArray(value)) return `[${value.length} entries]`;
+    if (value.error) return `error ${value.error.code || ""}: ${value.error.message || ""}`;
+    const parts = [value.type || (Array.isArray(value.data) ? `${value.data.length} records` : "object")];
+    const update = value.update;
+    if (update) parts.push(update.type.replace("assistant_message.content_part.", "part."));
+    if (update && typeof update.delta === "string") parts.push(JSON.stringify(update.delta));
+    if (value.item) parts.push(value.item.type);
+    if (value.thread && value.thread.id) parts.push(value.thread.id);
+    if (value.type === "error") parts.push(value.message || value.code);
+    return parts.filter(Boolean).join(" · ");
+  }
+
+  function toggleRawFrames() {
+    const all = [...document.querySelectorAll("#raw-frames details")];
+    const open = !all.every((details) => details.open);
+    for (const details of all) details.open = open;
+    $("raw-toggle").textContent = open ? "Collapse all" : "Expand all";
   }
 
   // ---- streams ------------------------------------------------------------------------------
 
-  async function runStream(body, label) {
+  // `onAccepted` runs once the bridge has accepted the request (a 2xx with a stream).
+  async function runStream(body, label, options = {}) {
     if (state.controller) state.controller.abort();
     const controller = new AbortController();
     state.controller = controller;
@@ -161,16 +226,18 @@
       rawResponse(label, response, started);
       if (!response.ok) {
         const text = await response.text();
-        rawFrame(performance.now() - started, text, "error");
-        throw new Error(errorText(response, text));
+        rawFrame(performance.now() - started, text, "error", { open: true });
+        throw new HTTPError(response, text);
       }
+      clearAuthBanner();
+      if (options.onAccepted) options.onAccepted();
       for await (const frame of sseFrames(response, started)) {
-        rawFrame(frame.ms, frame.text, frame.data === null ? "comment" : "");
+        rawFrame(frame.ms, frame.text, frame.data === null ? "comment" : "", { sse: true });
         if (frame.data !== null) applyFrame(frame.data);
       }
     } catch (error) {
       if (error.name === "AbortError") note("stopped", "effect");
-      else showBanner(error.message);
+      else showError(error);
     } finally {
       if (state.controller === controller) {
         state.controller = null;
@@ -618,7 +685,7 @@
       if (!page.data.length) list.append(el("li", "muted", "No threads yet."));
       markActiveThread();
     } catch (error) {
-      showBanner(error.message);
+      showError(error);
     }
   }
 
@@ -644,7 +711,7 @@
       }
       scrollToEnd();
     } catch (error) {
-      showBanner(error.message);
+      showError(error);
     }
   }
 
@@ -662,14 +729,19 @@
 
   function sendMessage(event) {
     event.preventDefault();
-    const text = $("message").value.trim();
+    const box = $("message");
+    const typed = box.value;
+    const text = typed.trim();
     if (!text || state.controller) return;
-    $("message").value = "";
     const input = userInput(text);
     const body = state.threadId
       ? { type: "threads.add_user_message", params: { thread_id: state.threadId, input } }
       : { type: "threads.create", params: { input } };
-    runStream(body, `${body.type} (composer)`);
+    // Cleared only once the bridge accepted it: a 401 or 413 leaves the text to fix or resend.
+    const onAccepted = () => {
+      if (box.value === typed) box.value = "";
+    };
+    runStream(body, `${body.type} (composer)`, { onAccepted });
   }
 
   function fillPreset() {
@@ -696,17 +768,12 @@
       rawResponse(label, response, started);
       if ((response.headers.get("content-type") || "").startsWith("text/event-stream")) {
         for await (const frame of sseFrames(response, started)) {
-          rawFrame(frame.ms, frame.text, frame.data === null ? "comment" : "");
+          rawFrame(frame.ms, frame.text, frame.data === null ? "comment" : "", { sse: true });
         }
         loadThreads();
       } else {
-        let text = await response.text();
-        try {
-          text = JSON.stringify(JSON.parse(text), null, 2);
-        } catch (_) {
-          /* not JSON: show it as it is */
-        }
-        rawFrame(performance.now() - started, text, response.ok ? "" : "error");
+        const text = await response.text();
+        rawFrame(performance.now() - started, text, response.ok ? "" : "error", { open: true });
       }
     } catch (error) {
       rawFrame(performance.now() - started, String(error), "error");
@@ -721,12 +788,14 @@
     localStorage.removeItem(TOKEN_KEY); // a token an older console stored there
     token.addEventListener("change", () => {
       bearer = token.value.trim();
+      showBanner(""); // a new token: the old token's errors no longer apply
       loadThreads();
     });
 
     for (const type of Object.keys(PRESETS)) $("raw-preset").append(el("option", null, type));
     $("raw-preset").addEventListener("change", fillPreset);
     $("raw-form").addEventListener("submit", sendRaw);
+    $("raw-toggle").addEventListener("click", toggleRawFrames);
     fillPreset();
 
     $("composer").addEventListener("submit", sendMessage);
