@@ -82,7 +82,7 @@ class BenchResponder:
 def offline_responder(settings: object) -> tuple[Responder, str | None]:
     """The offline model's responder, or the echo and why the model could not be used."""
     try:
-        from bridge.agent import make_responder
+        from bridge.todo.tools import make_responder
     except Exception as exc:  # the agent package is optional for the bench
         return EchoResponder(), f"bridge.agent.make_responder did not import: {exc!r}"
     return make_responder(settings), None  # type: ignore[arg-type]

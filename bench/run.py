@@ -473,7 +473,7 @@ def run_postgres(plan: Plan, *, pg_url: str | None, keep: bool = False) -> dict[
 def offline_model_status() -> str | None:
     """None when `bridge.agent.make_responder` imports, else why not."""
     try:
-        from bridge.agent import make_responder  # noqa: F401
+        from bridge.todo.tools import make_responder  # noqa: F401
     except Exception as exc:
         return f"bridge.agent.make_responder did not import ({exc!r}); turns used an echo"
     return None

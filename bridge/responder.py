@@ -117,6 +117,9 @@ class Turn:
 class Responder(Protocol):
     """Anything that answers a turn with a stream of ChatKit events.
 
+    Optional: `running(*, files)` (an async context manager the app enters for its lifetime)
+    and `stopped(thread, kept) -> items` (what to store after the user stopped an answer,
+    given the partial items kept; the bridge's default is a hidden "the user stopped" note).
     A responder may also have `async def title(self, turn) -> str | None` (`TitleWriter`):
     then a new thread's title is that, run alongside the first answer, instead of the
     message's first words.

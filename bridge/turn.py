@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import unicodedata
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 import anyio
@@ -41,6 +41,10 @@ from schemas import (
     ThreadStreamEvent,
     ThreadUpdatedEvent,
     UserMessageItem,
+    WidgetComponentUpdated,
+    WidgetItem,
+    WidgetRootUpdated,
+    WidgetStreamingTextValueDelta,
     WorkflowItem,
     WorkflowTaskAdded,
     WorkflowTaskUpdated,
@@ -52,6 +56,7 @@ from .ids import new_id
 from .lease import CLEANUP_SECONDS, Lease, LeaseLost
 from .logs import RequestLog
 from .sse import frame
+from .widget_diff import apply_widget_update
 
 log = logging.getLogger("bridge.turn")
 
@@ -59,6 +64,20 @@ STOPPED_NOTE = (
     "The user stopped the previous answer before it was finished. "
     "Do not continue it; answer the next message on its own."
 )
+StopHook = Callable[[ThreadMetadata, list[ThreadItem]], Awaitable[Sequence[ThreadItem]]]
+"""What to store after a stop, given the thread and the partial items kept: the responder's
+`stopped(thread, kept)` when it has one (an app overrides it), else `stopped_note`."""
+
+
+async def stopped_note(thread: ThreadMetadata, kept: list[ThreadItem]) -> list[ThreadItem]:
+    """The default after a stop: a hidden note, so the next answer does not continue the old."""
+    return [
+        SDKHiddenContextItem(
+            id=new_id("hid"), thread_id=thread.id, created_at=utcnow(), content=STOPPED_NOTE
+        )
+    ]
+
+
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
 TITLE_WAIT_SECONDS = 5.0
 """How long after the answer a turn waits for the model's title before using the first words."""
@@ -156,14 +175,22 @@ class _Pending:
                     item.workflow.tasks.append(update.task)
                 case WorkflowTaskUpdated() if update.task_index < len(item.workflow.tasks):
                     item.workflow.tasks[update.task_index] = update.task
+        elif isinstance(item, WidgetItem) and isinstance(
+            update, WidgetStreamingTextValueDelta | WidgetComponentUpdated | WidgetRootUpdated
+        ):
+            item.widget = apply_widget_update(item.widget, update)
 
     def keepable(self) -> list[ThreadItem]:
-        """Pending assistant messages with some text: what a stop keeps."""
+        """What a stop keeps: pending assistant messages with some text, and widgets as shown
+        so far (a card whose text was streaming in)."""
         return [
             item
             for item in self.items.values()
-            if isinstance(item, AssistantMessageItem)
-            and any(part.text.strip() for part in item.content)
+            if isinstance(item, WidgetItem)
+            or (
+                isinstance(item, AssistantMessageItem)
+                and any(part.text.strip() for part in item.content)
+            )
         ]
 
 
@@ -177,6 +204,7 @@ async def run_turn(
     write_title: Callable[[], Coroutine[Any, Any, str | None]] | None = None,
     record: RequestLog | None = None,
     shutdown: ShutdownWatch | None = None,
+    on_stop: StopHook | None = None,
 ) -> AsyncIterator[bytes]:
     """The frames of one streaming op.
 
@@ -249,7 +277,7 @@ async def run_turn(
         )
         stats.outcome = "error" if by_shutdown else "stopped by client"
         with anyio.CancelScope(shield=True), anyio.move_on_after(CLEANUP_SECONDS):
-            await _keep_after_stop(lease, thread, pending)
+            await _keep_after_stop(lease, thread, pending, on_stop or stopped_note)
         if not by_shutdown:
             raise
         stats.error, stats.reason = "server shutting down", "server_shutdown"
@@ -305,15 +333,20 @@ async def _persist(
     return event
 
 
-async def _keep_after_stop(lease: Lease, thread: ThreadMetadata, pending: _Pending) -> None:
+async def _keep_after_stop(
+    lease: Lease, thread: ThreadMetadata, pending: _Pending, on_stop: StopHook
+) -> None:
+    kept = pending.keepable()
     try:
-        for item in pending.keepable():
+        for item in kept:
             await lease.save_item(item)
-        await lease.save_item(
-            SDKHiddenContextItem(
-                id=new_id("hid"), thread_id=thread.id, created_at=utcnow(), content=STOPPED_NOTE
-            )
-        )
+        try:
+            after = await on_stop(thread, list(kept))
+        except Exception:  # an app's hook must not lose the stop: the bridge's note instead
+            log.exception("the stop hook failed on thread %s", thread.id)
+            after = await stopped_note(thread, list(kept))
+        for item in after:
+            await lease.save_item(item)
     except LeaseLost:  # the thread is another stream's now: keep nothing
         log.warning("thread %s was taken over; the stopped answer is not kept", thread.id)
 

@@ -1,19 +1,21 @@
-"""A team's own agent and widget action on the bridge, without editing the bridge.
+"""A team's own agent and widget action on the bridge, using only the names `bridge` exports.
 
-- the agent: its own instructions, the bridge's todo tools plus one tool of its own
-  (`book_stock`), and a client tool the page runs (`open_cart`, see onClientTool);
-- the model: whatever BRIDGE_MODEL / OPENAI_API_KEY say (offline without a key), or any
-  `agents` Model object passed to `build_app(model=…)`;
+- the agent: its own instructions, its own tool (`book_stock`, with its own progress line),
+  and a client tool the page runs (`open_cart`, see onClientTool);
+- the model: whatever BRIDGE_MODEL / OPENAI_API_KEY say (offline without a key: the offline
+  model says so and echoes), or any `agents` Model object passed to `build_app(model=…)`;
 - an action: a widget button `{"type": "shop.reserve", "payload": {"title": …}}` answered by
-  the team's handler, next to the bridge's own todo actions.
+  the team's handler.
 
 Run it (offline unless OPENAI_API_KEY is set):
 
-    python -m examples.custom_agent          # http://127.0.0.1:8000/chatkit
+    python -m examples.custom_agent --port 8001      # or PORT=8001; default 8000
 """
 
 from __future__ import annotations
 
+import argparse
+import os
 from collections.abc import AsyncIterator
 from datetime import date
 
@@ -21,34 +23,36 @@ from agents import Agent, RunContextWrapper, function_tool
 from agents.models.interface import Model
 from starlette.applications import Starlette
 
-from bridge.actions import ActionContext, ActionRegistry
-from bridge.agent import TODO_TOOLS, AgentResponder, ClientTool, TaskContext
-from bridge.app import create_app
-from bridge.errors import TurnFailed
-from bridge.responder import Turn
-from bridge.settings import Settings
-from bridge.todo.task_actions import register_todo_actions
-from bridge.todo.todo_app import TodoApp
-from schemas import (
+from bridge import (
     Action,
+    ActionContext,
+    ActionRegistry,
+    AgentContext,
+    AgentResponder,
     AssistantMessageContent,
     AssistantMessageItem,
+    ClientTool,
+    Settings,
     ThreadItemDoneEvent,
     ThreadStreamEvent,
+    Turn,
+    TurnFailed,
     WidgetItem,
+    create_app,
     utcnow,
+    with_progress,
 )
 
 STOCK = {"the hobbit": 3, "dune": 0, "emma": 1}
 
 INSTRUCTIONS = """\
 You are Shelf, the assistant of a small bookshop. You answer questions about books in stock
-with book_stock, keep the customer's reading list with the task tools, and open the cart with
-open_cart when the customer wants to buy. Answer briefly. Today is {today}."""
+with book_stock, and open the cart with open_cart when the customer wants to buy. Answer
+briefly. Today is {today}."""
 
 
 @function_tool
-async def book_stock(ctx: RunContextWrapper[TaskContext], title: str) -> str:
+async def book_stock(ctx: RunContextWrapper[AgentContext[None]], title: str) -> str:
     """How many copies of a book the shop has.
 
     Args:
@@ -72,17 +76,16 @@ OPEN_CART = ClientTool(
 )
 
 
-def shop_agent(turn: Turn) -> Agent[TaskContext]:
+def shop_agent(turn: Turn) -> Agent[AgentContext[None]]:
     """The agent for every turn: the responder sets its model (and a composer tool choice)."""
-    return Agent[TaskContext](
+    return Agent[AgentContext[None]](
         name="Shelf",
         instructions=INSTRUCTIONS.format(today=date.today().isoformat()),
-        tools=[*TODO_TOOLS, book_stock],
+        tools=[with_progress(book_stock, "Checking the shelves…")],
     )
 
 
 actions = ActionRegistry()
-register_todo_actions(actions)  # keep the task list's Complete button working
 
 
 @actions.stream("shop.reserve")
@@ -108,11 +111,19 @@ def build_app(settings: Settings | None = None, *, model: Model | None = None) -
     """The bridge with the shop's agent and actions."""
     settings = settings or Settings.from_env()
     responder = AgentResponder(settings, agent=shop_agent, model=model, client_tools=[OPEN_CART])
-    # The todo app's tables and routes: the shop keeps a reading list with the todo tools.
-    return create_app(settings, app=TodoApp(), responder=responder, actions=actions)
+    return create_app(settings, responder=responder, actions=actions)
+
+
+def main() -> None:
+    """Serve the example (`--host`, `--port`, or HOST / PORT; default 127.0.0.1:8000)."""
+    import uvicorn
+
+    parser = argparse.ArgumentParser(description="The bookshop example on the bridge.")
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    args = parser.parse_args()
+    uvicorn.run(build_app(), host=args.host, port=args.port)
 
 
 if __name__ == "__main__":
-    import uvicorn
-
-    uvicorn.run(build_app(), host="127.0.0.1", port=8000)
+    main()

@@ -1,28 +1,29 @@
-"""The agent: answers turns with openai-agents, offline or on an OpenAI-compatible model."""
+"""The agent engine: runs an openai-agents Agent per turn and streams ChatKit events.
 
-from ..todo.offline_model import OfflineModel
-from ..todo.task_list import COMPLETE_ACTION, task_list_widget
-from ..todo.tools import TODO_TOOLS, TaskContext
-from .agent_responder import AgentFactory, AgentResponder, make_responder, todo_agent
+Generic: it never imports the todo app (bridge/todo/), which is built on it like any app.
+"""
+
+from .agent_responder import AgentFactory, AgentResponder
 from .attachment_input import attachment_parts, attachment_reader
 from .client_tools import ClientTool
+from .context import AgentContext, LiveWidget
 from .models import ModelCatalog, model_failure
-from .stream import TASKS_CHANGED
+from .progress import with_progress
+from .step_model import Call, EchoModel, Say, StepModel
 
 __all__ = [
-    "COMPLETE_ACTION",
-    "TASKS_CHANGED",
-    "TODO_TOOLS",
+    "AgentContext",
     "AgentFactory",
     "AgentResponder",
+    "Call",
     "ClientTool",
+    "EchoModel",
+    "LiveWidget",
     "ModelCatalog",
-    "OfflineModel",
-    "TaskContext",
+    "Say",
+    "StepModel",
     "attachment_parts",
     "attachment_reader",
-    "make_responder",
     "model_failure",
-    "task_list_widget",
-    "todo_agent",
+    "with_progress",
 ]

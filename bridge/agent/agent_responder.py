@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import date
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from agents import (
     Agent,
@@ -15,71 +15,85 @@ from agents import (
     OutputGuardrailTripwireTriggered,
     RunConfig,
     Runner,
-    StreamEvent,
 )
 from agents.mcp import MCPServer, MCPServerManager, MCPServerStreamableHttp
 from agents.models.interface import Model
 from openai import AsyncOpenAI
 
-from schemas import ThreadStreamEvent
+from schemas import ThreadItem, ThreadItemDoneEvent, ThreadMetadata, ThreadStreamEvent, WireBase
 
 from ..attachment_files import AttachmentFiles
 from ..errors import TurnFailed
 from ..responder import Turn
 from ..settings import MCPServerConfig, Settings
-from ..todo.due_dates import user_locale
-from ..todo.tools import TODO_TOOLS, TaskContext
+from ..turn import StopHook, stopped_note
 from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
-from .history import AttachmentReader, build_input
+from .context import AgentContext
+from .history import AttachmentReader, ItemConverter, build_input
+from .merge import MergedStream
 from .models import ModelCatalog, model_failure
+from .progress import ProgressLabel, tool_progress
 from .stream import TurnEvents
 from .titles import write_title
 
 log = logging.getLogger("bridge.agent")
 
-AgentFactory = Callable[[Turn], Agent[TaskContext]]
+TState = TypeVar("TState")
+
+AgentFactory = Callable[[Turn], Agent[AgentContext[TState]]]
 """Builds the agent for a turn; its model and tool choice are set by the responder."""
 
-INSTRUCTIONS = """\
-You are a helpful assistant inside a chat widget. You keep the user's todo list with your
-tools: add, list, find, complete, update and delete tasks. Tasks are known by their number.
-When the user names a task by its words, call find_tasks to learn its number first. When the
-user asks what is on the list, call list_tasks: the user sees the tasks as a list with
-buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}.{locale}"""
+ContextFactory = Callable[[Turn], TState | Awaitable[TState]]
+"""Builds the app's own state for a turn (`AgentContext.state`); may be async."""
+
+INSTRUCTIONS = "You are a helpful assistant inside a chat widget. Answer briefly."
 
 
-def todo_agent(turn: Turn) -> Agent[TaskContext]:
-    """The default agent: a todo assistant with the task tools."""
-    locale = user_locale(turn.locale)
-    # The offline model reads this line too: it decides how "5/12" is read.
-    said = f"\nThe user's locale is {locale}." if locale else ""
-    return Agent[TaskContext](
-        name="Assistant",
-        instructions=INSTRUCTIONS.format(today=date.today().isoformat(), locale=said),
-        tools=list(TODO_TOOLS),
-    )
+def plain_agent(turn: Turn) -> Agent[AgentContext[Any]]:
+    """The agent when an app gives none: a helpful assistant without tools."""
+    return Agent[AgentContext[Any]](name="Assistant", instructions=INSTRUCTIONS)
 
 
-class AgentResponder:
-    """A Responder that runs an Agent with `Runner.run_streamed` for every turn."""
+def _no_state(turn: Turn) -> Any:
+    return None
+
+
+class AgentResponder(Generic[TState]):
+    """A Responder that runs an Agent with `Runner.run_streamed` for every turn.
+
+    Generic over the app's own state: `context` builds it per turn, and every tool reaches
+    it as `ctx.context.state` next to what `AgentContext` offers (emitting events, widgets,
+    workflows, the store and the user).
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        agent: AgentFactory = todo_agent,
+        agent: Callable[[Turn], Agent[AgentContext[TState]]] = plain_agent,
+        context: ContextFactory[TState] = _no_state,
+        progress: Mapping[str, str] | ProgressLabel | None = None,
+        convert: Mapping[str, ItemConverter] | None = None,
         model: Model | None = None,
+        offline_model: Model | None = None,
         client: AsyncOpenAI | None = None,
         read_attachment: AttachmentReader | None = None,
         files: AttachmentFiles | None = None,
         client_tools: Sequence[ClientTool] = (),
         mcp_servers: Sequence[MCPServer] = (),
         max_turns: int = 10,
+        on_stop: StopHook | None = None,
     ) -> None:
         self.settings = settings
-        self.catalog = ModelCatalog(settings, client=client)
+        self.catalog = ModelCatalog(settings, client=client, offline=offline_model)
         self.agent = agent
+        self.context = context
+        self.progress = progress
+        """Status lines for tools, by name (or a function of the name); a tool labelled with
+        `with_progress` brings its own. A tool nobody labelled shows no line."""
+        self.convert = dict(convert or {})
+        """Item type → how that item becomes model input (history.py), replacing the default."""
         self.model = model
         """A fixed model for every turn (tests, custom setups); None picks from the catalog."""
         self.read_attachment = read_attachment
@@ -92,6 +106,9 @@ class AgentResponder:
         self.mcp_servers: list[MCPServer] = []
         """The MCP servers connected by `running()`, given to every turn's agent."""
         self.max_turns = max_turns
+        self.on_stop = on_stop
+        """What to store after the user stopped an answer (`stopped`); None: the bridge's
+        hidden "the user stopped" note."""
 
     @asynccontextmanager
     async def running(self, *, files: AttachmentFiles | None = None) -> AsyncIterator[None]:
@@ -118,19 +135,26 @@ class AgentResponder:
             finally:
                 self.mcp_servers = []
 
+    async def stopped(self, thread: ThreadMetadata, kept: list[ThreadItem]) -> Sequence[ThreadItem]:
+        """The items to store after the user stopped an answer (the partial ones are `kept`
+        already); override it, or pass `on_stop=`, to keep something else."""
+        return await (self.on_stop or stopped_note)(thread, kept)
+
     def _model(self, turn: Turn) -> Model:
         if self.model is not None:
             self.catalog.name_for(turn.inference_options.model)
             return self.model
         return self.catalog.get(turn.inference_options.model)
 
-    def _agent(self, turn: Turn) -> Agent[TaskContext]:
+    def _agent(self, turn: Turn) -> Agent[AgentContext[TState]]:
         agent = self.agent(turn)
-        changes: dict[str, Any] = {"model": self._model(turn)}
+        changes: dict[str, Any] = {
+            "model": self._model(turn),
+            # A tool may ask the page to run a tool: the run ends there (client_tools.py).
+            "tool_use_behavior": stop_at_client_tools(agent.tool_use_behavior),
+        }
         if self.client_tools:
-            names = [tool.name for tool in self.client_tools]
             changes["tools"] = [*agent.tools, *(tool.function_tool() for tool in self.client_tools)]
-            changes["tool_use_behavior"] = stop_at_client_tools(names, agent.tool_use_behavior)
         if self.mcp_servers:
             changes["mcp_servers"] = [*agent.mcp_servers, *self.mcp_servers]
         # A composer tool id is the app's to interpret (the agent factory sees it on the
@@ -155,6 +179,14 @@ class AgentResponder:
         # Traces go to OpenAI: never from the offline model or another provider's server.
         return self.model is not None or self.catalog.offline or bool(self.settings.openai_base_url)
 
+    def _labels(self, agent: Agent[Any]) -> ProgressLabel:
+        own = {tool.name: label for tool in agent.tools if (label := tool_progress(tool))}
+        app = self.progress
+        if app is None:
+            return own.get
+        fallback = app if callable(app) else app.get
+        return lambda name: own.get(name) or fallback(name)
+
     async def title(self, turn: Turn) -> str | None:
         """A short title for the thread, written by the configured model (None offline, or
         with a fixed `model`: the turn pipeline then uses the message's first words)."""
@@ -166,11 +198,14 @@ class AgentResponder:
         """Run the agent on the thread's history and yield the answer as ChatKit events."""
         agent = self._agent(turn)
         history = await turn.history(last=turn.settings.history_items)
-        agent_input = await build_input(history, read_attachment=self._reader(turn))
-        context = TaskContext(
-            store=turn.store,
-            user_id=turn.user_id,
-            client_tools=frozenset(tool.name for tool in self.client_tools),
+        agent_input = await build_input(
+            history, read_attachment=self._reader(turn), convert=self.convert
+        )
+        state = self.context(turn)
+        if inspect.isawaitable(state):
+            state = await state
+        context = AgentContext[TState](
+            turn, cast(TState, state), client_tools=(tool.name for tool in self.client_tools)
         )
         result = Runner.run_streamed(
             agent,
@@ -183,17 +218,24 @@ class AgentResponder:
                 group_id=turn.thread.id,
             ),
         )
-        events = TurnEvents(turn, context)
-        stream = aiter(result.stream_events())
+        events = TurnEvents(turn, context, progress=self._labels(agent))
+        merged = MergedStream(result, context)
+        remembered: list[str] = []
         try:
-            async for event in stream:
-                for out in events.convert(event):
-                    yield out
-            for out in events.finish():
-                yield out
+            async for got in merged:
+                out = events.emitted(got) if isinstance(got, WireBase) else events.convert(got)
+                for item in events.take_memory():  # hidden: stored (fenced), never sent
+                    remembered.append(item.id)
+                    yield ThreadItemDoneEvent(item=item)
+                for event in out:
+                    yield event
+            for event in events.finish():
+                yield event
         except (InputGuardrailTripwireTriggered, OutputGuardrailTripwireTriggered) as exc:
-            for out in events.removals():
-                yield out
+            for event in events.removals():
+                yield event
+            for item_id in remembered:
+                await turn.store.delete_item(turn.user_id, turn.thread.id, item_id)
             raise TurnFailed(
                 "The assistant can't help with that request.", reason="guardrail"
             ) from exc
@@ -207,9 +249,7 @@ class AgentResponder:
         finally:
             # The client went away (CancelledError, GeneratorExit) or the run failed: stop the
             # model stream and pending tools now, or they go on without anyone listening.
-            if not result.is_complete:
-                result.cancel()
-            await cast(AsyncGenerator[StreamEvent, None], stream).aclose()
+            await merged.close()
 
 
 def _mcp_server(config: MCPServerConfig) -> MCPServer:
@@ -218,10 +258,3 @@ def _mcp_server(config: MCPServerConfig) -> MCPServer:
         name=config.name,
         cache_tools_list=True,  # listed once, not on every turn
     )
-
-
-def make_responder(settings: Settings, **options: Any) -> AgentResponder:
-    """The responder the app uses: the todo agent on the configured (or offline) model.
-
-    `options` go to `AgentResponder` (files, client_tools, mcp_servers, agent, …)."""
-    return AgentResponder(settings, **options)

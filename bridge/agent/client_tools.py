@@ -10,7 +10,6 @@ turn, whose input carries the call and its output (`history.py`), so the model g
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,7 @@ from agents import (
 from agents.agent import StopAtTools
 from agents.tool_context import ToolContext
 
-from ..todo.tools import ClientToolCalled, TaskContext
+from .context import AgentContext
 
 ToolUseBehavior = Any  # the Agent's tool_use_behavior: a literal, a StopAtTools or a function
 
@@ -48,16 +47,10 @@ class ClientTool:
     def function_tool(self) -> FunctionTool:
         """The tool as the model sees it; calling it only records the call for the stream."""
 
-        async def record(ctx: ToolContext[TaskContext], arguments: str) -> str:
-            context = ctx.context
+        async def record(ctx: ToolContext[AgentContext[Any]], arguments: str) -> str:
             # The widget runs one client tool per stream: a second call in the same response
             # is dropped (the model is asked again once the first has its output).
-            if context.client_call is None:
-                call = ClientToolCalled(
-                    call_id=ctx.tool_call_id, name=self.name, arguments=_arguments(arguments)
-                )
-                context.client_call = call
-                context.effects.append(call)
+            ctx.context.call_client_tool(self.name, _arguments(arguments), call_id=ctx.tool_call_id)
             return _NOT_SENT
 
         return FunctionTool(
@@ -78,15 +71,15 @@ def _arguments(raw: str) -> dict[str, Any]:
 
 
 def stop_at_client_tools(
-    names: Sequence[str], behavior: ToolUseBehavior
-) -> ToolsToFinalOutputFunction[TaskContext]:
-    """A tool_use_behavior that ends the run after a client tool call, else acts as `behavior`."""
-    client = set(names)
+    behavior: ToolUseBehavior,
+) -> ToolsToFinalOutputFunction[AgentContext[Any]]:
+    """A tool_use_behavior that ends the run once a tool asked the page to run a tool (a
+    client tool, or `AgentContext.call_client_tool`), else acts as `behavior`."""
 
     async def decide(
-        ctx: RunContextWrapper[TaskContext], results: list[FunctionToolResult]
+        ctx: RunContextWrapper[AgentContext[Any]], results: list[FunctionToolResult]
     ) -> ToolsToFinalOutputResult:
-        if any(result.tool.name in client for result in results):
+        if ctx.context.client_call is not None:
             return ToolsToFinalOutputResult(is_final_output=True, final_output=None)
         return await _as_before(behavior, ctx, results)
 
@@ -95,7 +88,7 @@ def stop_at_client_tools(
 
 async def _as_before(
     behavior: ToolUseBehavior,
-    ctx: RunContextWrapper[TaskContext],
+    ctx: RunContextWrapper[AgentContext[Any]],
     results: list[FunctionToolResult],
 ) -> ToolsToFinalOutputResult:
     # The SDK's own rules for the agent's behavior (agents/run_internal/turn_resolution.py).

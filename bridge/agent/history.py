@@ -3,12 +3,19 @@
 Everything becomes Responses-style input items, which both the Responses and the Chat
 Completions models accept. Hidden context (such as "the user stopped the previous answer")
 goes in as a bracketed user-side note, the form every OpenAI-compatible server takes.
+Server tool calls of earlier turns, kept as hidden items (stream.py, `TOOL_MEMORY`), go in as
+the call and its output, so the model remembers what its tools answered (a booking number
+it never repeated in words).
+
+The conversion is pluggable per item type: `build_input(items, convert={"widget": f})` uses
+`f(item)` (sync or async, returning input items) for widget items instead of the default.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, assert_never, cast
 
 from agents import TResponseInputItem
@@ -32,6 +39,13 @@ from schemas import (
 )
 
 InputPart = dict[str, Any]
+ItemConverter = Callable[
+    [Any], Sequence[TResponseInputItem] | Awaitable[Sequence[TResponseInputItem]]
+]
+"""One thread item → its model input items (none to leave it out); may be async."""
+
+TOOL_MEMORY = "bridge.tool_call"
+"""The `kind` of a hidden item's content that records a server tool call and its output."""
 AttachmentReader = Callable[[Attachment], Awaitable[list[InputPart] | None]]
 """Turns an attachment into input content parts (`input_image`, `input_text`, `input_file`).
 
@@ -40,11 +54,21 @@ The hook for attachment bytes: return None to fall back to describing it by name
 
 
 async def build_input(
-    items: Sequence[ThreadItem], *, read_attachment: AttachmentReader | None = None
+    items: Sequence[ThreadItem],
+    *,
+    read_attachment: AttachmentReader | None = None,
+    convert: Mapping[str, ItemConverter] | None = None,
 ) -> list[TResponseInputItem]:
     """The model input for a thread's items, oldest first."""
     out: list[TResponseInputItem] = []
     for item in items:
+        custom = convert.get(item.type) if convert else None
+        if custom is not None:
+            converted = custom(item)
+            if inspect.isawaitable(converted):
+                converted = await converted
+            out.extend(converted)
+            continue
         match item:
             case UserMessageItem():
                 out.append(await _user_message(item, read_attachment))
@@ -65,6 +89,8 @@ async def build_input(
                     out.append(_message("user", answered))
             case SDKHiddenContextItem():
                 out.append(_message("user", f"[Context: {item.content}]"))
+            case HiddenContextItem() if _is_tool_memory(item.content):
+                out.extend(_tool_memory(item.content))
             case HiddenContextItem():
                 content = (
                     item.content if isinstance(item.content, str) else json.dumps(item.content)
@@ -133,6 +159,33 @@ def _client_tool_call(item: ClientToolCallItem) -> list[TResponseInputItem]:
             "call_id": item.call_id,
             "output": item.output if isinstance(item.output, str) else json.dumps(item.output),
         },
+    ]
+
+
+def _is_tool_memory(content: Any) -> bool:
+    return isinstance(content, dict) and content.get("kind") == TOOL_MEMORY
+
+
+def _tool_memory(content: dict[str, Any]) -> list[TResponseInputItem]:
+    call_id = str(content.get("call_id", ""))
+    return [
+        cast(
+            TResponseInputItem,
+            {
+                "type": "function_call",
+                "call_id": call_id,
+                "name": str(content.get("name", "")),
+                "arguments": str(content.get("arguments") or "{}"),
+            },
+        ),
+        cast(
+            TResponseInputItem,
+            {
+                "type": "function_call_output",
+                "call_id": call_id,
+                "output": str(content.get("output", "")),
+            },
+        ),
     ]
 
 

@@ -1,7 +1,8 @@
 """Which model answers a turn, and what a model failure tells the user.
 
-Without an API key (or with BRIDGE_OFFLINE) every turn goes to the offline model. With a key,
-`BRIDGE_MODEL_API=responses` uses the Responses API and `chat_completions` an
+Without an API key (or with BRIDGE_OFFLINE) every turn goes to the offline model: the app's
+own (`AgentResponder(offline_model=…)`), else `EchoModel`, which says that it is offline.
+With a key, `BRIDGE_MODEL_API=responses` uses the Responses API and `chat_completions` an
 OpenAI-compatible `/chat/completions` server (Ollama, vLLM…), always through an explicit model
 object, because names with a '/' fail in the default provider (agents-facts.md).
 """
@@ -30,16 +31,22 @@ from openai import (
 
 from ..errors import TurnFailed
 from ..settings import Settings
-from ..todo.offline_model import OfflineModel
+from .step_model import EchoModel
 
 
 class ModelCatalog:
     """The models a user may pick in the composer, and the Model object for each."""
 
-    def __init__(self, settings: Settings, *, client: AsyncOpenAI | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        client: AsyncOpenAI | None = None,
+        offline: Model | None = None,
+    ) -> None:
         self.settings = settings
         self._client = client
-        self._offline = OfflineModel()
+        self._offline = offline or EchoModel()
 
     @property
     def allowed(self) -> tuple[str, ...]:

@@ -5,11 +5,15 @@ call every item `__fake_id__`), so messages and reasoning are tracked by their o
 within the current model response. Text is always sent as updates of an item that was added
 first, because the widget drops a delta for a part it has not seen, and because the turn
 pipeline keeps the text of an added item when the client stops.
+
+The converter knows no app: tools reach the page through their `AgentContext` (context.py),
+whose events arrive here in order (`emitted`); a tool's progress line comes from the tool or
+the app (progress.py); reasoning and hosted tools have modules of their own.
 """
 
 from __future__ import annotations
 
-import time
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,40 +27,25 @@ from schemas import (
     AssistantMessageContentPartDone,
     AssistantMessageContentPartTextDelta,
     AssistantMessageItem,
-    ClientEffectEvent,
     ClientToolCallItem,
-    DurationSummary,
     FileSource,
+    HiddenContextItem,
     ProgressUpdateEvent,
-    ThoughtTask,
     ThreadItemAddedEvent,
     ThreadItemDoneEvent,
     ThreadItemRemovedEvent,
     ThreadItemUpdatedEvent,
     ThreadStreamEvent,
     URLSource,
-    WidgetItem,
-    Workflow,
-    WorkflowItem,
-    WorkflowTaskAdded,
-    WorkflowTaskUpdated,
     utcnow,
 )
 
 from ..responder import Turn
-from ..todo.task_list import task_list_text, task_list_widget
-from ..todo.tools import ClientToolCalled, TaskContext, TaskListShown, TasksChanged, progress_text
-
-TASKS_CHANGED = "tasks.changed"
-"""The client effect sent after a tool changed tasks: the host page refreshes its list."""
-
-_HOSTED_TOOLS = {
-    "web_search_call": "Searching the web…",
-    "file_search_call": "Searching files…",
-    "code_interpreter_call": "Running code…",
-    "image_generation_call": "Drawing…",
-    "computer_call": "Using the computer…",
-}
+from .context import AgentContext
+from .history import TOOL_MEMORY
+from .hosted import HostedCalls
+from .progress import ProgressLabel
+from .reasoning import ReasoningWorkflows
 
 
 @dataclass
@@ -77,23 +66,29 @@ class _Message:
     order: list[int] = field(default_factory=list)
 
 
-@dataclass
-class _Reasoning:
-    started: float
-    item: WorkflowItem | None = None
-    thoughts: dict[int, str] = field(default_factory=dict)
-
-
 class TurnEvents:
-    """Converts one run's stream into ChatKit events; feed it every event, then `finish()`."""
+    """Converts one run's stream into ChatKit events; feed it every event, then `finish()`.
 
-    def __init__(self, turn: Turn, context: TaskContext) -> None:
+    Events a tool emits through its `AgentContext` are fed in with `emitted()`, in the order
+    they happened, so the same bookkeeping (open items, the last progress line) covers them.
+    """
+
+    def __init__(
+        self, turn: Turn, context: AgentContext[Any], *, progress: ProgressLabel | None = None
+    ) -> None:
         self.turn = turn
         self.context = context
+        self.progress: ProgressLabel = progress or (lambda name: None)
         self.item_ids: list[str] = []
         """Every item this turn added or finished, in order (for removal on a tripwire)."""
+        self.memory: list[HiddenContextItem] = []
+        """Server tool calls with their outputs, to store as hidden items (taken by the
+        responder): the next turn's model input replays them (history.py)."""
         self._messages: dict[int, _Message] = {}
-        self._reasoning: dict[int, _Reasoning] = {}
+        self._reasoning = ReasoningWorkflows(turn)
+        self._hosted = HostedCalls(turn)
+        self._calls: dict[str, tuple[str, str]] = {}
+        self._client_call_sent = False
         self._after_progress = False
 
     # ---- the entry points -------------------------------------------------------------------
@@ -102,24 +97,40 @@ class TurnEvents:
         """The ChatKit events for one agent stream event (often none)."""
         if isinstance(event, RawResponsesStreamEvent):
             out = self._raw(event.data)
+        elif isinstance(event, RunItemStreamEvent) and event.name == "tool_called":
+            self._tool_called(event.item.raw_item)
+            out = []
         elif isinstance(event, RunItemStreamEvent) and event.name == "tool_output":
-            out = self._effects()
+            out = self._tool_output(event.item.raw_item)
         else:
             out = []
         self._track(out)
         return out
 
+    def emitted(self, event: ThreadStreamEvent) -> list[ThreadStreamEvent]:
+        """An event a tool emitted, passed on in its place in the stream."""
+        out = [event]
+        self._track(out)
+        return out
+
     def finish(self) -> list[ThreadStreamEvent]:
         """Close whatever the stream left open, so the turn never ends on a bare progress line."""
-        out = self._effects()
-        for index in list(self._messages):
-            out.extend(self._message_done(index))
-        for index in list(self._reasoning):
-            out.extend(self._reasoning_done(index))
+        out = self._client_call()
+        out.extend(self._close_all())
+        if self.context.workflow is not None:
+            ended: list[ThreadStreamEvent] = []
+            self.context.bind(ended.append)
+            self.context.end_workflow()
+            out.extend(ended)
         self._track(out)
         if self._after_progress:
             out.extend(self._say("Done."))
         return out
+
+    def take_memory(self) -> list[HiddenContextItem]:
+        """The tool calls to remember since the last call."""
+        taken, self.memory = self.memory, []
+        return taken
 
     def removals(self) -> list[ThreadStreamEvent]:
         """Removal events for every item of this turn."""
@@ -133,6 +144,14 @@ class TurnEvents:
             elif isinstance(event, ProgressUpdateEvent):
                 self._after_progress = True
 
+    def _close_all(self) -> list[ThreadStreamEvent]:
+        out: list[ThreadStreamEvent] = []
+        for index in list(self._messages):
+            out.extend(self._message_done(index))
+        out.extend(self._reasoning.close())
+        out.extend(self._hosted.close())
+        return out
+
     # ---- raw model events -------------------------------------------------------------------
 
     def _raw(self, data: Any) -> list[ThreadStreamEvent]:
@@ -140,7 +159,9 @@ class TurnEvents:
         index = getattr(data, "output_index", 0)
         match kind:
             case "response.created":
-                return self._new_response()
+                # Output indexes start again at 0 with each model call of the run.
+                self.context.new_step()
+                return self._close_all()
             case "response.output_item.added":
                 return self._item_added(index, data.item)
             case "response.content_part.added":
@@ -155,41 +176,36 @@ class TurnEvents:
                 if index in self._messages:
                     return self._message_done(index)
                 if index in self._reasoning:
-                    return self._reasoning_done(index)
-                return []
+                    return self._reasoning.finished(index)
+                return self._hosted.finished(index, data.item)
+            case "response.image_generation_call.partial_image":
+                return self._hosted.partial_image(index, data)
             case "response.reasoning_summary_part.added":
-                return self._thought_added(index, data.summary_index)
+                self._reasoning.thought(index, data.summary_index)
+                return []
             case "response.reasoning_summary_text.delta":
-                return self._thought_delta(index, data.summary_index, data.delta)
+                return self._reasoning.delta(index, data.summary_index, data.delta)
             case "response.reasoning_summary_text.done":
-                return self._thought_done(index, data.summary_index, data.text)
+                return self._reasoning.done(index, data.summary_index, data.text)
+            case "response.reasoning_text.delta":
+                return self._reasoning.delta(index, ("text", data.content_index), data.delta)
+            case "response.reasoning_text.done":
+                return self._reasoning.done(index, ("text", data.content_index), data.text)
         return []
-
-    def _new_response(self) -> list[ThreadStreamEvent]:
-        # Output indexes start again at 0 with each model call of the run.
-        out: list[ThreadStreamEvent] = []
-        for index in list(self._messages):
-            out.extend(self._message_done(index))
-        for index in list(self._reasoning):
-            out.extend(self._reasoning_done(index))
-        return out
 
     def _item_added(self, index: int, item: Any) -> list[ThreadStreamEvent]:
         kind = getattr(item, "type", "")
         if kind == "message":
             return self._start_message(index)
         if kind == "reasoning":
-            self._reasoning[index] = _Reasoning(started=time.monotonic())
+            self._reasoning.started(index)
             return []
         if kind == "function_call" and item.name in self.context.client_tools:
             return []  # the page runs it: its pending item is all the widget needs
         if kind == "function_call":
-            return [ProgressUpdateEvent(icon="check-circle", text=progress_text(item.name))]
-        if kind == "mcp_call":
-            return [ProgressUpdateEvent(icon="bolt", text=progress_text(item.name))]
-        if kind in _HOSTED_TOOLS:
-            return [ProgressUpdateEvent(icon="search", text=_HOSTED_TOOLS[kind])]
-        return []
+            label = self.progress(item.name)
+            return [ProgressUpdateEvent(icon="check-circle", text=label)] if label else []
+        return self._hosted.started(index, item)
 
     # ---- assistant messages -----------------------------------------------------------------
 
@@ -240,7 +256,7 @@ class TurnEvents:
         return out
 
     def _annotation(self, index: int, provider_index: int, raw: Any) -> list[ThreadStreamEvent]:
-        annotation = _annotation(raw)
+        annotation = raw if isinstance(raw, Annotation) else _annotation(raw)
         if annotation is None:
             return []
         message, ours, out = self._part(index, provider_index)
@@ -265,6 +281,12 @@ class TurnEvents:
         if isinstance(final, str) and final.startswith(part.text) and final != part.text:
             # Some servers send the last words only in the done event.
             out.extend(self._delta(index, provider_index, final[len(part.text) :]))
+        if not part.annotations:
+            # Some servers send citations only with the finished part.
+            for raw_annotation in getattr(raw, "annotations", None) or []:
+                out.extend(self._annotation(index, provider_index, raw_annotation))
+        for annotation in self.context.take_citations():  # sources the tools cited
+            out.extend(self._annotation(index, provider_index, annotation))
         part.done = True
         out.append(
             ThreadItemUpdatedEvent(
@@ -294,107 +316,49 @@ class TurnEvents:
         self._track(out)
         return out
 
-    # ---- reasoning --------------------------------------------------------------------------
-
-    def _workflow(self, index: int) -> tuple[_Reasoning, WorkflowItem, list[ThreadStreamEvent]]:
-        reasoning = self._reasoning.setdefault(index, _Reasoning(started=time.monotonic()))
-        out: list[ThreadStreamEvent] = []
-        if reasoning.item is None:
-            reasoning.item = WorkflowItem(
-                id=self.turn.new_id("wf"),
-                thread_id=self.turn.thread.id,
-                created_at=utcnow(),
-                workflow=Workflow(type="reasoning", tasks=[], expanded=False),
-            )
-            out.append(ThreadItemAddedEvent(item=reasoning.item))
-        return reasoning, reasoning.item, out
-
-    def _thought_added(self, index: int, summary_index: int) -> list[ThreadStreamEvent]:
-        reasoning, item, out = self._workflow(index)
-        if summary_index in reasoning.thoughts:
-            return out
-        reasoning.thoughts[summary_index] = ""
-        out.append(
-            ThreadItemUpdatedEvent(
-                item_id=item.id,
-                update=WorkflowTaskAdded(
-                    task_index=len(reasoning.thoughts) - 1,
-                    task=ThoughtTask(content="", status_indicator="loading"),
-                ),
-            )
-        )
-        return out
-
-    def _thought_delta(self, index: int, summary_index: int, delta: str) -> list[ThreadStreamEvent]:
-        out = self._thought_added(index, summary_index)
-        self._reasoning[index].thoughts[summary_index] += delta
-        return out
-
-    def _thought_done(self, index: int, summary_index: int, text: str) -> list[ThreadStreamEvent]:
-        out = self._thought_added(index, summary_index)
-        reasoning = self._reasoning[index]
-        reasoning.thoughts[summary_index] = text
-        assert reasoning.item is not None
-        out.append(
-            ThreadItemUpdatedEvent(
-                item_id=reasoning.item.id,
-                update=WorkflowTaskUpdated(
-                    task_index=list(reasoning.thoughts).index(summary_index),
-                    task=ThoughtTask(content=text, status_indicator="complete"),
-                ),
-            )
-        )
-        return out
-
-    def _reasoning_done(self, index: int) -> list[ThreadStreamEvent]:
-        reasoning = self._reasoning.pop(index)
-        if reasoning.item is None:
-            return []  # reasoning without a summary: nothing to show
-        tasks = [
-            ThoughtTask(content=text, status_indicator="complete")
-            for text in reasoning.thoughts.values()
-        ]
-        seconds = round(time.monotonic() - reasoning.started)
-        workflow = Workflow(
-            type="reasoning", tasks=list(tasks), summary=DurationSummary(duration=seconds)
-        )
-        return [ThreadItemDoneEvent(item=reasoning.item.model_copy(update={"workflow": workflow}))]
-
     # ---- what tools did ---------------------------------------------------------------------
 
-    def _effects(self) -> list[ThreadStreamEvent]:
-        out: list[ThreadStreamEvent] = []
-        last: list[ThreadStreamEvent] = []
-        changed = False
-        for effect in self.context.take_effects():
-            match effect:
-                case TaskListShown(tasks, status):
-                    title = {"all": "All tasks", "open": "Open tasks", "completed": "Completed"}
-                    item = WidgetItem(
-                        id=self.turn.new_id("wdg"),
-                        thread_id=self.turn.thread.id,
-                        created_at=utcnow(),
-                        widget=task_list_widget(tasks, title=title[status]),
-                        copy_text=task_list_text(tasks),
-                    )
-                    out.append(ThreadItemDoneEvent(item=item))
-                case TasksChanged():
-                    changed = True
-                case ClientToolCalled(call_id, name, arguments):
-                    # The page runs it (onClientTool); the run ends on it (client_tools.py).
-                    call = ClientToolCallItem(
-                        id=self.turn.new_id("cli"),
-                        thread_id=self.turn.thread.id,
-                        created_at=utcnow(),
-                        status="pending",
-                        call_id=call_id,
-                        name=name,
-                        arguments=arguments,
-                    )
-                    last.append(ThreadItemDoneEvent(item=call))
-        if changed:
-            out.append(ClientEffectEvent(name=TASKS_CHANGED, data={}))
-        return out + last
+    def _tool_called(self, raw: Any) -> None:
+        if getattr(raw, "type", None) == "function_call":
+            self._calls[raw.call_id] = (raw.name, raw.arguments or "{}")
+
+    def _tool_output(self, raw: Any) -> list[ThreadStreamEvent]:
+        call_id = raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", None)
+        call = self._calls.pop(call_id, None) if isinstance(call_id, str) else None
+        if call is not None and call[0] not in self.context.client_tools:
+            output = raw.get("output") if isinstance(raw, dict) else getattr(raw, "output", "")
+            self.memory.append(
+                HiddenContextItem(
+                    id=self.turn.new_id("mem"),
+                    thread_id=self.turn.thread.id,
+                    created_at=utcnow(),
+                    content={
+                        "kind": TOOL_MEMORY,
+                        "call_id": call_id,
+                        "name": call[0],
+                        "arguments": call[1],
+                        "output": output if isinstance(output, str) else json.dumps(output),
+                    },
+                )
+            )
+        return self._client_call()
+
+    def _client_call(self) -> list[ThreadStreamEvent]:
+        call = self.context.client_call
+        if call is None or self._client_call_sent:
+            return []
+        # The page runs it (onClientTool); the run ends on it (client_tools.py).
+        self._client_call_sent = True
+        item = ClientToolCallItem(
+            id=self.turn.new_id("cli"),
+            thread_id=self.turn.thread.id,
+            created_at=utcnow(),
+            status="pending",
+            call_id=call.call_id,
+            name=call.name,
+            arguments=call.arguments,
+        )
+        return [ThreadItemDoneEvent(item=item)]
 
 
 def _annotation(raw: Any) -> Annotation | None:

@@ -100,6 +100,7 @@ def open_stream(
         write_title=_title_writer(ctx, turn),
         record=record,
         shutdown=ShutdownWatch(shutdown, ctx.settings.shutdown_grace_seconds),
+        on_stop=getattr(ctx.services.responder, "stopped", None),
     )
 
     open_streams = ctx.services.metrics.open_streams

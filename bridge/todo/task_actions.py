@@ -20,11 +20,11 @@ from schemas import (
 )
 
 from ..actions import ActionContext, ActionRegistry
-from ..agent.stream import TASKS_CHANGED
 from ..errors import BadRequest, TurnFailed
 from .task_list import COMPLETE_ACTION, task_list_text, task_list_widget
 from .task_store import TaskNotFound
 from .tasks import TaskService
+from .tools import TASKS_CHANGED
 
 _ROW_KEY = re.compile(r"^task-(\d+)$")
 

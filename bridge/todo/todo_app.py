@@ -32,7 +32,7 @@ class TodoApp(App):
 
     def responder(self, settings: Settings) -> Responder:
         """The todo agent on the configured model (the offline todo model without a key)."""
-        from ..agent import make_responder
+        from .tools import make_responder
 
         return make_responder(settings)
 

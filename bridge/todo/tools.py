@@ -3,89 +3,61 @@
 The todo rules (titles, dates, fields) live in `bridge.todo.tasks.TaskService`, shared with
 `/api/tasks` and `/mcp`. A tool never raises for a mistake the model can fix (an unknown id,
 an empty title, a bad date): it returns the service's message as a sentence, so the model
-can correct itself or tell the user. What a tool changed is recorded on the run context as
-effects, which the stream turns into ChatKit events (a `tasks.changed` client effect, a task
-list widget, a pending client tool call).
+can correct itself or tell the user. The tools are built on the public agent API only: the
+app's state (`TodoState`) rides on the `AgentContext`, through which a tool shows the task
+list widget and tells the page that tasks changed (a `tasks.changed` client effect); each
+tool brings its own progress line.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date
 from typing import Any, Literal
 
-from agents import FunctionTool, RunContextWrapper, function_tool
+from agents import Agent, FunctionTool, RunContextWrapper, function_tool
 
-from ..storage import Store
-from .task_list import task_list_text
+from ..agent.agent_responder import AgentResponder
+from ..agent.context import AgentContext
+from ..agent.progress import with_progress
+from ..responder import Turn
+from ..settings import Settings
+from .due_dates import user_locale
+from .offline_model import OfflineModel
+from .task_list import task_list_text, task_list_widget
 from .task_store import TaskNotFound
 from .tasks import TaskInvalid, TaskService
 
 Status = Literal["all", "open", "completed"]
 
-
-@dataclass
-class TaskListShown:
-    """list_tasks ran: the stream shows these tasks as a widget."""
-
-    tasks: list[dict[str, Any]]
-    status: Status
+TASKS_CHANGED = "tasks.changed"
+"""The client effect sent after a tool changed tasks: the host page refreshes its list."""
 
 
 @dataclass
-class TasksChanged:
-    """A tool created, changed or deleted tasks: the host page should refresh."""
+class TodoState:
+    """The todo app's own state for a turn: the user's tasks, with the one set of todo rules."""
+
+    tasks: TaskService
 
 
-@dataclass
-class ClientToolCalled:
-    """The model called a client tool: the stream sends a pending `client_tool_call` item."""
-
-    call_id: str
-    name: str
-    arguments: dict[str, Any]
+def todo_state(turn: Turn) -> TodoState:
+    """The todo app's context factory (`AgentResponder(context=…)`)."""
+    return TodoState(tasks=TaskService(turn.store, turn.user_id))
 
 
-Effect = TaskListShown | TasksChanged | ClientToolCalled
+TaskContext = AgentContext[TodoState]
+"""The run context of the todo tools."""
 
 
-@dataclass
-class TaskContext:
-    """The run context of a turn: where the tools read and write, and what they did."""
-
-    store: Store
-    user_id: str
-    effects: list[Effect] = field(default_factory=list)
-    client_tools: frozenset[str] = frozenset()
-    """Names of the tools the page runs (`onClientTool`)."""
-    client_call: ClientToolCalled | None = None
-    """The client tool call this turn ends on (the widget runs one per stream)."""
-
-    @property
-    def tasks(self) -> TaskService:
-        """The user's tasks, with the one set of todo rules."""
-        return TaskService(self.store, self.user_id)
-
-    def take_effects(self) -> list[Effect]:
-        """The effects recorded since the last call."""
-        taken, self.effects = self.effects, []
-        return taken
-
-
-PROGRESS = {
-    "add_task": "Adding task…",
-    "list_tasks": "Looking at your tasks…",
-    "find_tasks": "Looking for the task…",
-    "complete_task": "Completing task…",
-    "update_task": "Updating task…",
-    "delete_task": "Deleting task…",
-}
-
-
-def progress_text(tool_name: str) -> str:
-    """The status line shown while a tool runs."""
-    return PROGRESS.get(tool_name, f"Running {tool_name.replace('_', ' ')}…")
+def _tasks(ctx: RunContextWrapper[TaskContext]) -> TaskService:
+    # The tools also work in an app with a state of its own (examples/custom_agent.py).
+    state = ctx.context.state
+    if isinstance(state, TodoState):
+        return state.tasks
+    return TaskService(ctx.context.store, ctx.context.user_id)
 
 
 def _describe(task: dict[str, Any]) -> str:
@@ -107,7 +79,7 @@ async def _attempt(
         return f"{failed}: {exc.message}."
     except TaskNotFound as exc:
         return f"There is no task {exc.record_id}."
-    ctx.context.effects.append(TasksChanged())
+    ctx.context.client_effect(TASKS_CHANGED, once=True)
     return task
 
 
@@ -125,7 +97,7 @@ async def add_task(
         description: Optional longer notes.
         due_date: Optional due date as an ISO date, YYYY-MM-DD.
     """
-    task = await _attempt(ctx, "Not added", ctx.context.tasks.add(title, description, due_date))
+    task = await _attempt(ctx, "Not added", _tasks(ctx).add(title, description, due_date))
     return task if isinstance(task, str) else f"Added {_describe(task)}."
 
 
@@ -136,8 +108,9 @@ async def list_tasks(ctx: RunContextWrapper[TaskContext], status: Status = "open
     Args:
         status: "open" (not done yet, the default), "completed", or "all".
     """
-    tasks = await ctx.context.tasks.list(status)
-    ctx.context.effects.append(TaskListShown(tasks=tasks, status=status))
+    tasks = await _tasks(ctx).list(status)
+    title = {"all": "All tasks", "open": "Open tasks", "completed": "Completed"}[status]
+    ctx.context.show_widget(task_list_widget(tasks, title=title), copy_text=task_list_text(tasks))
     label = {"all": "", "open": "open ", "completed": "completed "}[status]
     if not tasks:
         return f"The user has no {label}tasks."
@@ -158,7 +131,7 @@ async def find_tasks(ctx: RunContextWrapper[TaskContext], text: str, status: Sta
     """
     found = [
         {"id": t["id"], "title": t["title"], "completed": t["completed"], "due_date": t["due_date"]}
-        for t in await ctx.context.tasks.find(text, status)
+        for t in await _tasks(ctx).find(text, status)
     ]
     return json.dumps(found, ensure_ascii=False)
 
@@ -170,7 +143,7 @@ async def complete_task(ctx: RunContextWrapper[TaskContext], task_id: int) -> st
     Args:
         task_id: The task's number.
     """
-    task = await _attempt(ctx, "Not completed", ctx.context.tasks.complete(task_id))
+    task = await _attempt(ctx, "Not completed", _tasks(ctx).complete(task_id))
     return task if isinstance(task, str) else f"Marked {_describe(task)} as done."
 
 
@@ -195,7 +168,7 @@ async def update_task(
     task = await _attempt(
         ctx,
         "Not changed",
-        ctx.context.tasks.update(
+        _tasks(ctx).update(
             task_id, title=title, description=description, due_date=due_date, completed=completed
         ),
     )
@@ -212,16 +185,44 @@ async def delete_task(ctx: RunContextWrapper[TaskContext], task_id: int) -> str:
     Args:
         task_id: The task's number.
     """
-    task = await _attempt(ctx, "Not deleted", ctx.context.tasks.delete(task_id))
+    task = await _attempt(ctx, "Not deleted", _tasks(ctx).delete(task_id))
     return task if isinstance(task, str) else f"Deleted {_describe(task)}."
 
 
 TODO_TOOLS: list[FunctionTool] = [
-    add_task,
-    list_tasks,
-    find_tasks,
-    complete_task,
-    update_task,
-    delete_task,
+    with_progress(add_task, "Adding task…"),
+    with_progress(list_tasks, "Looking at your tasks…"),
+    with_progress(find_tasks, "Looking for the task…"),
+    with_progress(complete_task, "Completing task…"),
+    with_progress(update_task, "Updating task…"),
+    with_progress(delete_task, "Deleting task…"),
 ]
-"""Every todo tool, in the order the model sees them."""
+"""Every todo tool, in the order the model sees them, each with its progress line."""
+
+INSTRUCTIONS = """\
+You are a helpful assistant inside a chat widget. You keep the user's todo list with your
+tools: add, list, find, complete, update and delete tasks. Tasks are known by their number.
+When the user names a task by its words, call find_tasks to learn its number first. When the
+user asks what is on the list, call list_tasks: the user sees the tasks as a list with
+buttons, so do not repeat every task in your answer. Answer briefly. Today is {today}.{locale}"""
+
+
+def todo_agent(turn: Turn) -> Agent[TaskContext]:
+    """The todo assistant: the task tools and instructions about them."""
+    locale = user_locale(turn.locale)
+    # The offline model reads this line too: it decides how "5/12" is read.
+    said = f"\nThe user's locale is {locale}." if locale else ""
+    return Agent[TaskContext](
+        name="Assistant",
+        instructions=INSTRUCTIONS.format(today=date.today().isoformat(), locale=said),
+        tools=list(TODO_TOOLS),
+    )
+
+
+def make_responder(settings: Settings, **options: Any) -> AgentResponder[TodoState]:
+    """The todo app's responder: the todo agent on the configured model, or the todo
+    offline model without a key. `options` go to `AgentResponder` (files, client_tools, …)."""
+    options.setdefault("agent", todo_agent)
+    options.setdefault("context", todo_state)
+    options.setdefault("offline_model", OfflineModel())
+    return AgentResponder(settings, **options)

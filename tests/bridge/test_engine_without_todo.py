@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ..scripts import run_script
 
 SCRIPT = r"""
@@ -31,7 +33,7 @@ sys.meta_path.insert(0, BlockTodo())
 
 import httpx
 
-from bridge import Settings, Turn, create_app, stream_text
+from bridge import AgentResponder, Settings, Turn, create_app, stream_text
 
 
 class Echo:
@@ -43,8 +45,11 @@ class Echo:
 
 
 async def main() -> dict:
-    settings = Settings.from_env(database_url=sys.argv[1], data_dir=Path(sys.argv[2]))
-    app = create_app(settings, responder=Echo())
+    settings = Settings.from_env(
+        database_url=sys.argv[1], data_dir=Path(sys.argv[2]), openai_api_key=None
+    )
+    responder = Echo() if sys.argv[3] == "echo" else AgentResponder(settings)
+    app = create_app(settings, responder=responder)
     out = {}
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -70,14 +75,26 @@ print(json.dumps(asyncio.run(main())))
 """
 
 
-def test_create_app_with_a_responder_streams_with_bridge_todo_blocked(tmp_path: Path) -> None:
-    run = run_script(SCRIPT, tmp_path)
+@pytest.mark.parametrize(
+    ("responder", "answer"),
+    [
+        pytest.param("echo", "you said: hello", id="own-responder"),
+        pytest.param("agent", "hello", id="AgentResponder-offline"),
+    ],
+)
+def test_create_app_with_a_responder_streams_with_bridge_todo_blocked(
+    tmp_path: Path, responder: str, answer: str
+) -> None:
+    run = run_script(SCRIPT, tmp_path, responder)
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["status"] == 200
     assert out["events"][0]["type"] == "thread.created"
     done = [e["item"] for e in out["events"] if e["type"] == "thread.item.done"]
     answers = [item for item in done if item["type"] == "assistant_message"]
-    assert [a["content"][0]["text"] for a in answers] == ["you said: hello"], out["events"]
+    texts = [a["content"][0]["text"] for a in answers]
+    assert len(texts) == 1 and answer in texts[0], out["events"]
+    if responder == "agent":  # the neutral offline model says what it is, never todo talk
+        assert "offline" in texts[0].lower() and "todo" not in texts[0].lower(), texts
     assert out["tasks_route"] == 404
     assert out["mcp_route"] == 404
     assert out["todo_modules"] == []

@@ -305,9 +305,9 @@ def test_console_files_are_served_with_a_strict_policy(tmp_path: Path) -> None:
     importlib.util.find_spec("bridge.agent") is None, reason="bridge.agent is not there yet"
 )
 def test_offline_model_adds_a_task(make_console: MakeConsole) -> None:
-    from bridge.agent import make_responder
     from bridge.settings import Settings
     from bridge.todo.todo_app import TodoApp
+    from bridge.todo.tools import make_responder
     from db import Store, make_engine
 
     console = make_console(

@@ -7,8 +7,9 @@ answers (`/ask`, `/quota`), and an `ActionRegistry` with the same action handler
 handler behaviour (names, arguments, return strings, the in-memory task list) follows
 `record.py` line by line; only the plumbing is the bridge's:
 
-* tools record what they changed as effects on the bridge's `TaskContext` (`TasksChanged`),
-  as the bridge's own todo tools do;
+* tools tell the page that tasks changed through their `AgentContext`
+  (`client_effect("tasks.changed", once=True)`) and bring their own progress lines
+  (`with_progress`), as the bridge's own todo tools do;
 * the app's failure (`CustomStreamError` in the SDK) is the bridge's `TurnFailed`;
 * dictation goes through the bridge's `input.transcribe` handler, which calls an
   OpenAI-compatible transcription endpoint: `FakeTranscriptionServer` is that endpoint on a
@@ -31,12 +32,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bridge.actions import ActionContext, ActionRegistry
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.agent.client_tools import ClientTool
+from bridge.agent.context import AgentContext
+from bridge.agent.progress import with_progress
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
-from bridge.todo.tools import TasksChanged
 from schemas import (
     Action,
     HiddenContextItem,
@@ -89,11 +91,11 @@ class ScenarioApp:
         tasks = self.tasks
 
         @function_tool
-        def add_task(ctx: RunContextWrapper[TaskContext], title: str) -> str:
+        def add_task(ctx: RunContextWrapper[AgentContext[None]], title: str) -> str:
             """Add a task to the user's todo list."""
             task_id = f"t{len(tasks) + 1}"
             tasks[task_id] = {"title": title, "done": False}
-            ctx.context.effects.append(TasksChanged())
+            ctx.context.client_effect("tasks.changed", once=True)
             return f"Added task {task_id}: {title}"
 
         @function_tool
@@ -106,22 +108,26 @@ class ScenarioApp:
             )
 
         @function_tool
-        def complete_task(ctx: RunContextWrapper[TaskContext], task_id: str) -> str:
+        def complete_task(ctx: RunContextWrapper[AgentContext[None]], task_id: str) -> str:
             """Mark a task as done."""
             if task_id not in tasks:
                 return f"No task {task_id}."
             tasks[task_id]["done"] = True
-            ctx.context.effects.append(TasksChanged())
+            ctx.context.client_effect("tasks.changed", once=True)
             return f"Completed task {task_id}: {tasks[task_id]['title']}"
 
-        return [add_task, list_tasks, complete_task]
+        return [
+            with_progress(add_task, "Adding task…"),
+            with_progress(list_tasks, "Looking at your tasks…"),
+            with_progress(complete_task, "Completing task…"),
+        ]
 
-    def agent(self, turn: Turn) -> Agent[TaskContext]:
+    def agent(self, turn: Turn) -> Agent[AgentContext[None]]:
         """The agent factory given to `AgentResponder(agent=…)`; record.py's `_agent_for`: the
         app's own composer id picks another agent (a tool's name is forced by the responder)."""
         if turn.tool_choice == RESEARCH_MODE:
-            return Agent[TaskContext](name="Researcher", instructions=RESEARCH_INSTRUCTIONS)
-        return Agent[TaskContext](
+            return Agent[AgentContext[None]](name="Researcher", instructions=RESEARCH_INSTRUCTIONS)
+        return Agent[AgentContext[None]](
             name="Todo assistant",
             instructions=INSTRUCTIONS,
             tools=self.tools(),

@@ -18,9 +18,10 @@ import httpx
 import pytest
 from agents import Agent, function_tool
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext
 from schemas import ThreadStreamEvent
 
 from ..conformance.scripted_model import ScriptedModel
@@ -195,7 +196,12 @@ async def test_hang_up_while_a_tool_runs(rel_make_app: MakeApp) -> None:
         return Agent[TaskContext](name="A", instructions="Be brief.", tools=[slow_lookup])
 
     app = await rel_make_app(
-        responder=AgentResponder(Settings(offline=True), model=model, agent=agent)
+        responder=AgentResponder(
+            Settings(offline=True),
+            model=model,
+            agent=agent,
+            progress={"slow_lookup": "Looking it up…"},
+        )
     )
     store = store_of(app)
     async with serve(app) as base:

@@ -22,10 +22,11 @@ from openai.types.responses import ResponseTextDeltaEvent
 from sqlalchemy.engine import make_url
 from starlette.applications import Starlette
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.app import DatabaseUnavailable, create_app
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext
 from schemas import ThreadStreamEvent
 
 from ..conformance.scripted_model import ScriptedModel
@@ -245,7 +246,12 @@ async def test_a_tool_that_raises(rel_make_app: MakeApp, rel_client: Any, tool: 
         assert "done:assistant_message" in kinds, kinds
         told = model.calls[-1]["input"][-1]
         assert told["type"] == "function_call_output" and "error" in told["output"], told
-        assert [t for _, t in stored[thread_id]] == ["user_message", "assistant_message"]
+        # The call and its output are remembered (hidden) for the next turn's model input.
+        assert [t for _, t in stored[thread_id]] == [
+            "user_message",
+            "hidden_context_item",
+            "assistant_message",
+        ]
     else:
         assert kinds[-1] == "error", kinds
         assert [t for _, t in stored[thread_id]] == ["user_message"]

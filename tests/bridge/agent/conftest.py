@@ -16,6 +16,7 @@ from bridge.settings import Settings
 from bridge.todo.todo_app import TodoApp
 from db.migrations import prepare_schema
 from schemas import (
+    HIDDEN_ITEM_TYPES,
     AssistantMessageContent,
     AssistantMessageItem,
     InferenceOptions,
@@ -86,13 +87,18 @@ def make_turn(store: db.Store, thread: ThreadMetadata, settings: Settings) -> Ma
 async def collect(
     responder: Responder, turn: Turn, *, save: bool = True
 ) -> list[ThreadStreamEvent]:
-    """All events of a turn; with `save`, store finished items as the pipeline would."""
+    """The events of a turn as the pipeline sends them (hidden items are stored, never sent);
+    with `save`, store finished items as the pipeline would."""
     events = [event async for event in responder.respond(turn)]
     if save:
         for event in events:
             if event.type == "thread.item.done":
                 await turn.store.add_item(turn.user_id, event.item)
-    return events
+    return [
+        event
+        for event in events
+        if event.type != "thread.item.done" or event.item.type not in HIDDEN_ITEM_TYPES
+    ]
 
 
 def types(events: list[ThreadStreamEvent]) -> list[str]:

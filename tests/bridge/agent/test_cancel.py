@@ -9,6 +9,7 @@ import pytest
 from bridge.agent import AgentResponder
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
+from bridge.todo.tools import make_responder
 from db import Store
 
 from . import fakeprovider as fp
@@ -34,7 +35,7 @@ def provider() -> fp.FakeProvider:
 @pytest.fixture
 def responder(provider: fp.FakeProvider) -> AgentResponder:
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    return AgentResponder(settings, client=provider.client())
+    return make_responder(settings, client=provider.client())
 
 
 async def _assert_run_stopped(provider: fp.FakeProvider, store: Store) -> None:
@@ -85,9 +86,9 @@ async def test_closing_the_generator_stops_the_run(
 
 
 async def test_offline_run_stops_too(make_turn: MakeTurn, store: Store) -> None:
-    from bridge.agent import OfflineModel
+    from bridge.todo.offline_model import OfflineModel
 
-    responder = AgentResponder(Settings(offline=True), model=OfflineModel(delay=0.02))
+    responder = make_responder(Settings(offline=True), model=OfflineModel(delay=0.02))
     turn = await make_turn("hello")
     stream = responder.respond(turn)
 

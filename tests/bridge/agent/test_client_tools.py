@@ -12,11 +12,12 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from bridge.agent import AgentResponder, ClientTool
+from bridge.agent import ClientTool
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
+from bridge.todo.tools import make_responder
 
 from ...wire import post, stream, types, user_input
 from . import fakeprovider as fp
@@ -41,7 +42,7 @@ def provider() -> fp.FakeProvider:
 @pytest.fixture
 async def client(make_app: Callable[..., Any], provider: fp.FakeProvider) -> httpx.AsyncClient:
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    responder = AgentResponder(settings, client=provider.client(), client_tools=[LOCATION])
+    responder = make_responder(settings, client=provider.client(), client_tools=[LOCATION])
     app = await make_app(app=TodoApp(), responder=responder)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
 

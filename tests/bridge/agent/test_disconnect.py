@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import AgentResponder
 from bridge.auth import LOCAL_USER
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
+from bridge.todo.tools import make_responder
 from bridge.turn import STOPPED_NOTE
 from schemas import AssistantMessageItem, SDKHiddenContextItem
 
@@ -39,7 +39,7 @@ async def test_client_disconnect_stops_the_run_and_keeps_the_partial_answer(
     ]
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
     app = await make_app(
-        app=TodoApp(), responder=AgentResponder(settings, client=provider.client())
+        app=TodoApp(), responder=make_responder(settings, client=provider.client())
     )
     store = app.state.services.store
 

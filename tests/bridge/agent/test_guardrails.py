@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from agents import Agent, GuardrailFunctionOutput, RunContextWrapper, output_guardrail
 
-from bridge.agent import AgentResponder, TaskContext, todo_agent
+from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext, todo_agent
 
 from .conftest import MakeTurn
 

@@ -18,13 +18,14 @@ from agents import Agent
 from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.app import create_app
 from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
 from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
+from bridge.todo.tools import TaskContext, make_responder
 
 from ...conftest import RunningLifespan
 from ...frames import FrameCheck
@@ -99,7 +100,7 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
     async with serve(rpc) as url:
         down = MCPServerConfig(name="down", url=f"http://127.0.0.1:{free_port()}/mcp")
         todo = MCPServerConfig(name="todo", url=f"{url}/mcp", headers={"x-test": "1"})
-        responder = AgentResponder(
+        responder = make_responder(
             _settings(down, todo), agent=plain_agent, client=provider.client()
         )
         with caplog.at_level(logging.WARNING, logger="bridge.agent"):
@@ -148,7 +149,7 @@ async def test_bridge_starts_when_every_mcp_server_is_down(
     provider = fp.FakeProvider()
     provider.replies.append(provider.sse(fp.responses_events(fp.text(["Hi."]))))
     down = MCPServerConfig(name="nowhere", url=f"http://127.0.0.1:{free_port()}/mcp")
-    responder = AgentResponder(_settings(down), client=provider.client())
+    responder = make_responder(_settings(down), client=provider.client())
     with caplog.at_level(logging.WARNING, logger="bridge.agent"):
         async with running(_bridge(db_url, tmp_path, responder)) as bridge:
             transport = httpx.ASGITransport(app=bridge)

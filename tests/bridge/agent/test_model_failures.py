@@ -21,9 +21,10 @@ from agents import (
     output_guardrail,
 )
 
-from bridge.agent import AgentResponder, TaskContext
+from bridge.agent import AgentResponder
 from bridge.responder import Turn
 from bridge.settings import Settings
+from bridge.todo.tools import TaskContext
 
 from ...conformance.scripted_model import ScriptedModel
 from ...wire import stream, user_input

@@ -10,6 +10,7 @@ from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
+from bridge.todo.tools import make_responder
 from db import Store
 from schemas import AssistantMessageItem, WorkflowItem
 
@@ -34,7 +35,7 @@ def provider() -> fp.FakeProvider:
 
 @pytest.fixture
 def responder(provider: fp.FakeProvider) -> AgentResponder:
-    return AgentResponder(_settings(), client=provider.client())
+    return make_responder(_settings(), client=provider.client())
 
 
 def _deltas(events: list) -> list[str]:
@@ -217,7 +218,7 @@ async def test_provider_failures_become_turn_failed(
     words: str,
     reason: str,
 ) -> None:
-    responder = AgentResponder(_settings(), client=provider.client())
+    responder = make_responder(_settings(), client=provider.client())
     provider.replies.append(reply)
 
     with pytest.raises(TurnFailed) as failed:
@@ -245,7 +246,7 @@ async def test_timeout_is_retryable(make_turn: MakeTurn) -> None:
         http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(slow)),
     )
     with pytest.raises(TurnFailed) as failed:
-        await collect(AgentResponder(_settings(), client=client), await make_turn("hi"))
+        await collect(make_responder(_settings(), client=client), await make_turn("hi"))
 
     assert failed.value.allow_retry is True
     assert "too long" in failed.value.message
@@ -258,7 +259,7 @@ async def test_timeout_is_retryable(make_turn: MakeTurn) -> None:
 @pytest.fixture
 def chat_responder(provider: fp.FakeProvider) -> AgentResponder:
     settings = _settings(model="llama3.2/latest", model_api="chat_completions")
-    return AgentResponder(settings, client=provider.client())
+    return make_responder(settings, client=provider.client())
 
 
 async def test_chat_completions_text(
@@ -354,7 +355,7 @@ async def test_empty_answer_after_a_tool_still_ends_with_an_item(
     ],
 )
 def test_make_responder_picks_the_model(overrides: dict[str, object], kind: str) -> None:
-    from bridge.agent import make_responder
+    from bridge.todo.tools import make_responder
 
     responder = make_responder(_settings(**overrides))
 

@@ -7,12 +7,13 @@ from datetime import date, timedelta
 import pytest
 from agents import Agent
 
-from bridge.agent import AgentResponder, TaskContext, todo_agent
+from bridge.agent import AgentResponder
 from bridge.errors import TurnFailed
 from bridge.responder import Turn
 from bridge.settings import Settings
 from bridge.todo.offline_model import NOTICE
 from bridge.todo.task_store import TaskStore
+from bridge.todo.tools import TaskContext, make_responder, todo_agent
 from db import Store
 from schemas import InferenceOptions, ThreadMetadata, ToolChoice, WidgetItem
 
@@ -34,7 +35,7 @@ TEXT_ANSWER = [
 
 @pytest.fixture
 def responder(settings: Settings) -> AgentResponder:
-    return AgentResponder(settings)
+    return make_responder(settings)
 
 
 def _text_tail(sequence: list[str]) -> list[str]:
@@ -317,7 +318,7 @@ async def test_notice_is_not_repeated_when_history_has_it(
 
 
 async def test_model_outside_the_allow_list_fails_clearly(make_turn: MakeTurn) -> None:
-    responder = AgentResponder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
+    responder = make_responder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
     turn = await make_turn("add buy milk", inference_options=InferenceOptions(model="gpt-evil"))
 
     with pytest.raises(TurnFailed) as failed:
@@ -329,7 +330,7 @@ async def test_model_outside_the_allow_list_fails_clearly(make_turn: MakeTurn) -
 
 @pytest.mark.parametrize("model", ["gpt-a", "gpt-b"])
 async def test_allowed_models_answer(make_turn: MakeTurn, store: Store, model: str) -> None:
-    responder = AgentResponder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
+    responder = make_responder(Settings(offline=True, model="gpt-a", models=("gpt-b",)))
     turn = await make_turn("add buy milk", inference_options=InferenceOptions(model=model))
 
     events = await collect(responder, turn)

@@ -35,6 +35,7 @@ from bridge.todo.offline_model import OfflineModel
 from bridge.todo.tables import TaskCounterRow, TaskRow
 from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
+from bridge.todo.tools import make_responder
 from db.migrations import prepare_schema
 from schemas import (
     AssistantMessageItem,
@@ -598,7 +599,7 @@ class Outcome:
 async def _run(case: Case, store: db.Store) -> Outcome:
     user = new_id("user")  # a user per case: its own list, numbers and thread
     await _seed(store, user)
-    responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=TODAY))
+    responder = make_responder(Settings(offline=True), model=OfflineModel(today=TODAY))
     thread = ThreadMetadata(id=new_id("thr"), created_at=utcnow())
     await store.create_thread(user, thread)
     answer = ""

@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 
-from bridge.agent import AgentResponder
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
+from bridge.todo.tools import make_responder
 from db import Store
 
 from ...wire import parse_sse, post, user_input
@@ -52,7 +52,7 @@ async def _list_with_widget(client: httpx.AsyncClient) -> tuple[str, dict[str, A
 
 
 async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., Any]) -> None:
-    app = await make_app(app=TodoApp(), responder=AgentResponder(Settings()))
+    app = await make_app(app=TodoApp(), responder=make_responder(Settings()))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:
@@ -85,7 +85,7 @@ async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., 
 
 
 async def test_sync_complete_answers_the_updated_item(make_app: Callable[..., Any]) -> None:
-    app = await make_app(app=TodoApp(), responder=AgentResponder(Settings()))
+    app = await make_app(app=TodoApp(), responder=make_responder(Settings()))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t"
     ) as client:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bridge.agent import COMPLETE_ACTION, task_list_widget
+from bridge.todo.task_list import COMPLETE_ACTION, task_list_widget
 from schemas import WidgetItem, utcnow
 
 

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bridge.agent import AgentResponder
 from bridge.settings import Settings
 from bridge.todo.due_dates import Clock, split_due, user_locale
 from bridge.todo.intents import AddTasks, CompleteTask, DeleteTask, Reply, Target
@@ -15,6 +14,7 @@ from bridge.todo.offline_model import NOTICE, OfflineModel
 from bridge.todo.request_parser import parse
 from bridge.todo.task_store import TaskStore
 from bridge.todo.tasks import match_tasks, word_match
+from bridge.todo.tools import make_responder
 from db import Store
 
 from ..agent.conftest import USER, MakeTurn, answer_text, assert_well_formed, collect, types
@@ -140,12 +140,12 @@ def test_requests(text: str, intent: object) -> None:
 async def test_a_confirmation_survives_a_restart(make_turn: MakeTurn, store: Store) -> None:
     for title in ("call mom", "buy milk"):
         await TaskStore.of(store).add_task(USER, title)
-    before = AgentResponder(Settings(offline=True))
+    before = make_responder(Settings(offline=True))
     asked = await collect(before, await make_turn("delete all"))
     assert "Delete 2 tasks" in answer_text(asked)
     assert len(await TaskStore.of(store).list_tasks(USER)) == 2
 
-    after = AgentResponder(Settings(offline=True))  # a new process: nothing in memory
+    after = make_responder(Settings(offline=True))  # a new process: nothing in memory
     done = await collect(after, await make_turn("yes"))
 
     assert "Deleted task 1" in answer_text(done) and "Deleted task 2" in answer_text(done)
@@ -156,7 +156,7 @@ async def test_yes_deletes_only_the_tasks_the_question_named(
     make_turn: MakeTurn, store: Store
 ) -> None:
     await TaskStore.of(store).add_task(USER, "call mom")
-    responder = AgentResponder(Settings(offline=True))
+    responder = make_responder(Settings(offline=True))
     await collect(responder, await make_turn("delete everything"))
     await TaskStore.of(store).add_task(USER, "added in another tab meanwhile")
 
@@ -172,7 +172,7 @@ async def test_the_notice_is_not_repeated_when_the_window_drops_it(
 ) -> None:
     """Bug: the notice came back once the first answer fell out of the history window.
     Fix: the notice goes on the first answer of a thread, not on the first answer seen."""
-    responder = AgentResponder(Settings(offline=True, history_items=2))
+    responder = make_responder(Settings(offline=True, history_items=2))
     answers = [
         answer_text(await collect(responder, await make_turn(text)))
         for text in ("add buy milk", "add call mom", "what's on my list", "hello")
@@ -184,7 +184,7 @@ async def test_the_notice_is_not_repeated_when_the_window_drops_it(
 async def test_the_locale_of_the_turn_reaches_the_offline_model(
     make_turn: MakeTurn, store: Store
 ) -> None:
-    responder = AgentResponder(Settings(offline=True), model=OfflineModel(today=date(2026, 12, 1)))
+    responder = make_responder(Settings(offline=True), model=OfflineModel(today=date(2026, 12, 1)))
     turn = await make_turn("add pay the bill on 5/12")
     turn.locale = "en-GB,en;q=0.8"
     await collect(responder, turn)
@@ -204,7 +204,7 @@ async def test_a_change_to_many_tasks_is_one_step_not_one_turn_each(
     """The Runner allows 10 model turns: 15 deletes go out as parallel calls of one step."""
     for n in range(15):
         await TaskStore.of(store).add_task(USER, f"task {n}")
-    responder = AgentResponder(Settings(offline=True))
+    responder = make_responder(Settings(offline=True))
     await collect(responder, await make_turn("delete all"))
 
     done = await collect(responder, await make_turn("yes"))
@@ -216,7 +216,7 @@ async def test_a_change_to_many_tasks_is_one_step_not_one_turn_each(
 async def test_parallel_calls_stream_well_formed_events(make_turn: MakeTurn, store: Store) -> None:
     for title in ("buy milk", "call mom", "pay rent"):
         await TaskStore.of(store).add_task(USER, title)
-    responder = AgentResponder(Settings(offline=True))
+    responder = make_responder(Settings(offline=True))
 
     events = await collect(responder, await make_turn("complete 2 and 3"))
 

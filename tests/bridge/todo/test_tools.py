@@ -11,6 +11,7 @@ from bridge.agent import AgentResponder
 from bridge.settings import Settings
 from bridge.todo.task_store import TaskStore
 from bridge.todo.tasks import MAX_TITLE
+from bridge.todo.tools import make_responder
 from db import Store
 
 from ..agent import fakeprovider as fp
@@ -25,7 +26,7 @@ def provider() -> fp.FakeProvider:
 @pytest.fixture
 def responder(provider: fp.FakeProvider) -> AgentResponder:
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
-    return AgentResponder(settings, client=provider.client())
+    return make_responder(settings, client=provider.client())
 
 
 async def _tool_output(

@@ -1,0 +1,292 @@
+"""Local models that need no API key: one step (a message or a tool call) per model call.
+
+`StepModel` streams a step exactly as a provider would (agents-facts.md: the full event
+sequence, ending with `response.completed`); a subclass only decides the step from the input
+(`next_step`). `EchoModel` is the offline model of any app that brings none of its own: it
+says plainly that it is offline and echoes the user, or plays a script of steps (tests,
+demos). An app with its own offline understanding (the todo app) subclasses `StepModel` or
+passes any `Model` as `AgentResponder(offline_model=…)`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents import ModelResponse, ModelSettings, Usage
+from agents.models.interface import Model, ModelTracing
+from openai.types.responses import (
+    Response,
+    ResponseCompletedEvent,
+    ResponseContentPartAddedEvent,
+    ResponseContentPartDoneEvent,
+    ResponseCreatedEvent,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ResponseFunctionToolCall,
+    ResponseOutputItem,
+    ResponseOutputItemAddedEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputMessage,
+    ResponseOutputText,
+    ResponseStreamEvent,
+    ResponseTextDeltaEvent,
+    ResponseTextDoneEvent,
+)
+
+OFFLINE_NOTICE = "(Offline model: set OPENAI_API_KEY for a real one.)"
+
+
+@dataclass(frozen=True)
+class Say:
+    """Answer with this text."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Call:
+    """Call a tool with these arguments."""
+
+    name: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+
+
+Step = Say | Call
+_ids = itertools.count(1)
+
+
+class StepModel(Model):
+    """A local model: `next_step` decides, the model streams it like a provider."""
+
+    def __init__(self, *, delay: float = 0.0) -> None:
+        self.delay = delay
+        """Seconds between streamed deltas (0 still yields to the event loop)."""
+        self.inputs: list[list[Any]] = []
+        """The input items of every call, oldest first (what the model was told)."""
+
+    def next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> Step:
+        """The step for this model call, from the input items and the tool names."""
+        raise NotImplementedError
+
+    def _step(self, input: str | list[Any], tools: list[Any], settings: ModelSettings) -> Step:
+        items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
+        self.inputs.append(list(items))
+        return self.next_step(list(items), {tool.name for tool in tools}, settings)
+
+    async def get_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[Any],
+        model_settings: ModelSettings,
+        tools: list[Any],
+        output_schema: Any,
+        handoffs: list[Any],
+        tracing: ModelTracing,
+        **_: Any,
+    ) -> ModelResponse:
+        step = self._step(input, tools, model_settings)
+        return ModelResponse(output=[output_item(step)], usage=Usage(), response_id=None)
+
+    async def stream_response(
+        self,
+        system_instructions: str | None,
+        input: str | list[Any],
+        model_settings: ModelSettings,
+        tools: list[Any],
+        output_schema: Any,
+        handoffs: list[Any],
+        tracing: ModelTracing,
+        **_: Any,
+    ) -> AsyncIterator[ResponseStreamEvent]:
+        step = self._step(input, tools, model_settings)
+        async for event in stream_step(step, delay=self.delay):
+            yield event
+
+
+class EchoModel(StepModel):
+    """The offline model of an app without one: says it is offline, echoes or plays a script.
+
+    `script` steps are played one per model call (a `str` is a `Say`); once it runs out, the
+    model echoes the user's last message. Every echo says that the model is offline; a
+    scripted answer carries the notice in the first answer of a thread only.
+    """
+
+    def __init__(self, script: Iterable[Step | str] = (), *, delay: float = 0.0) -> None:
+        super().__init__(delay=delay)
+        self.script: list[Step] = [Say(s) if isinstance(s, str) else s for s in script]
+
+    def load(self, steps: Iterable[Step | str]) -> None:
+        """Queue more steps."""
+        self.script.extend(Say(s) if isinstance(s, str) else s for s in steps)
+
+    def next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> Step:
+        if self.script:
+            step = self.script.pop(0)
+            if isinstance(step, Say) and not notice_given(items):
+                return Say(f"{OFFLINE_NOTICE}\n\n{step.text}")
+            return step
+        said = last_user_text(items).strip()
+        if not said:
+            return Say(f"{OFFLINE_NOTICE} I am offline and can only repeat what you write.")
+        return Say(f"{OFFLINE_NOTICE} I am offline and can only repeat what you write: “{said}”")
+
+
+# ---- reading the input ----------------------------------------------------------------------
+
+
+def message_text(item: Any) -> str:
+    """The text of an input message item (string or parts)."""
+    content = item.get("content") if isinstance(item, dict) else None
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return ""
+
+
+def _is_message(item: Any, role: str) -> bool:
+    return (
+        isinstance(item, dict)
+        and item.get("role") == role
+        and item.get("type", "message") == "message"
+    )
+
+
+def last_user_text(items: list[Any]) -> str:
+    """The user's last own message (not a bracketed context note)."""
+    for item in reversed(items):
+        if _is_message(item, "user"):
+            text = message_text(item)
+            if not text.startswith(("[Context:", "[Shown")):
+                return text.rsplit("\n\n", 1)[-1]  # notes (a quote, attachments) come first
+    return ""
+
+
+def notice_given(items: list[Any]) -> bool:
+    """Whether an earlier answer in the input already said the model is offline."""
+    return any(
+        _is_message(item, "assistant") and OFFLINE_NOTICE in message_text(item) for item in items
+    )
+
+
+# ---- streaming a step -----------------------------------------------------------------------
+
+
+def output_item(step: Step) -> ResponseOutputItem:
+    """The provider output item for a step."""
+    n = next(_ids)
+    if isinstance(step, Call):
+        return ResponseFunctionToolCall(
+            type="function_call",
+            id=f"fc_local_{n}",
+            call_id=f"call_local_{n}",
+            name=step.name,
+            arguments=json.dumps(step.arguments),
+            status="completed",
+        )
+    return ResponseOutputMessage(
+        type="message",
+        id=f"msg_local_{n}",
+        role="assistant",
+        status="completed",
+        content=[ResponseOutputText(type="output_text", text=step.text, annotations=[])],
+    )
+
+
+async def stream_step(step: Step, *, delay: float = 0.0) -> AsyncIterator[ResponseStreamEvent]:
+    """The Responses stream events for one step, ending with `response.completed`."""
+    seq = itertools.count()
+    yield ResponseCreatedEvent(
+        type="response.created", response=_response([]), sequence_number=next(seq)
+    )
+    item = output_item(step)
+    at = {"output_index": 0}
+    if isinstance(item, ResponseFunctionToolCall):
+        yield ResponseOutputItemAddedEvent(
+            type="response.output_item.added",
+            item=item.model_copy(update={"arguments": "", "status": "in_progress"}),
+            sequence_number=next(seq),
+            **at,
+        )
+        await asyncio.sleep(delay)
+        ids = {"item_id": item.id or "", **at}
+        yield ResponseFunctionCallArgumentsDeltaEvent(
+            type="response.function_call_arguments.delta",
+            delta=item.arguments,
+            sequence_number=next(seq),
+            **ids,
+        )
+        yield ResponseFunctionCallArgumentsDoneEvent(
+            type="response.function_call_arguments.done",
+            arguments=item.arguments,
+            sequence_number=next(seq),
+            **ids,
+        )
+    else:
+        assert isinstance(item, ResponseOutputMessage)
+        part = item.content[0]
+        assert isinstance(part, ResponseOutputText)
+        yield ResponseOutputItemAddedEvent(
+            type="response.output_item.added",
+            item=item.model_copy(update={"content": [], "status": "in_progress"}),
+            sequence_number=next(seq),
+            **at,
+        )
+        ids = {"item_id": item.id, "content_index": 0, **at}
+        yield ResponseContentPartAddedEvent(
+            type="response.content_part.added",
+            part=ResponseOutputText(type="output_text", text="", annotations=[]),
+            sequence_number=next(seq),
+            **ids,
+        )
+        for chunk in _chunks(part.text):
+            await asyncio.sleep(delay)
+            yield ResponseTextDeltaEvent(
+                type="response.output_text.delta",
+                delta=chunk,
+                logprobs=[],
+                sequence_number=next(seq),
+                **ids,
+            )
+        yield ResponseTextDoneEvent(
+            type="response.output_text.done",
+            text=part.text,
+            logprobs=[],
+            sequence_number=next(seq),
+            **ids,
+        )
+        yield ResponseContentPartDoneEvent(
+            type="response.content_part.done", part=part, sequence_number=next(seq), **ids
+        )
+    yield ResponseOutputItemDoneEvent(
+        type="response.output_item.done", item=item, sequence_number=next(seq), **at
+    )
+    yield ResponseCompletedEvent(
+        type="response.completed", response=_response([item]), sequence_number=next(seq)
+    )
+
+
+def _response(output: list[ResponseOutputItem]) -> Response:
+    return Response(
+        id=f"resp_local_{next(_ids)}",
+        object="response",
+        created_at=time.time(),
+        model="offline",
+        output=output,
+        parallel_tool_calls=False,
+        tool_choice="auto",
+        tools=[],
+        status="completed" if output else "in_progress",
+    )
+
+
+def _chunks(text: str, words: int = 3) -> list[str]:
+    tokens = re.findall(r"\S+\s*|\s+", text)
+    return ["".join(tokens[i : i + words]) for i in range(0, len(tokens), words)] or [""]
