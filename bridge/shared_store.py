@@ -21,7 +21,7 @@ from typing import Protocol
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 _TABLES = {
     "postgresql": (
@@ -111,19 +111,13 @@ class SQLStore:
         self.dialect = engine.dialect.name
         if self.dialect not in _TABLES:
             raise ValueError(f"no shared store for {self.dialect}")
-        # Each statement is atomic on its own. On PostgreSQL a small autocommit pool without
-        # pre-ping makes one a single round trip (the app's engine would add a pre-ping, BEGIN
-        # and COMMIT: 1.3 ms a request on loopback, several times a network latency on Neon);
-        # a statement that meets a dropped connection is retried once.
+        # Each statement is atomic on its own. On PostgreSQL it runs in autocommit on the app's
+        # own pool (issue 13: one pool per process), without a pre-ping, so one is a single
+        # round trip (a transaction would add BEGIN and COMMIT: several network latencies on
+        # Neon); a statement that meets a dropped connection is retried once.
         self._autocommit: AsyncEngine = engine
         if self.dialect == "postgresql":
-            self._autocommit = create_async_engine(
-                engine.url,
-                isolation_level="AUTOCOMMIT",
-                pool_pre_ping=False,
-                pool_size=2,
-                max_overflow=8,
-            )
+            self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         greatest = "GREATEST" if self.dialect == "postgresql" else "MAX"
         # Allowed: the row is written and returned. Refused: nothing is written or returned.
         self._take = text(
@@ -148,9 +142,7 @@ class SQLStore:
                     await conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1"))
 
     async def close(self) -> None:
-        """Close the autocommit pool (the app's engine belongs to the app)."""
-        if self._autocommit is not self.engine:
-            await self._autocommit.dispose()
+        """Nothing to close: the pool is the app's engine's, and the app disposes it."""
 
     async def take(self, key: str, per_minute: int, now: float) -> float:
         """See SharedStore.take."""
