@@ -336,3 +336,23 @@ async def test_shared_store_retired_tokens_survive_the_sweep(
     assert await store.is_retired("jti-a", now) and await store.is_retired("jti-b", now)
     assert not await store.retire("jti-a", now + 100)  # once
     assert not await store.is_retired("jti-c", now)
+
+
+@pytest.mark.postgres
+async def test_the_sql_store_counts_on_the_apps_one_pool() -> None:
+    """Issue 13: one pool per process; the limiter's statements use the app's engine's pool, in
+    autocommit (one round trip each), and closing the store leaves that pool to the app."""
+    require_postgres()
+    db_url, drop = await _pg_schema_url()
+    engine = make_engine(db_url)
+    try:
+        store = SQLStore(engine)
+        await store.start()
+        assert store._autocommit.sync_engine.pool is engine.sync_engine.pool
+        assert await store.take("user:pool", 60, time.time()) == 0.0
+        await store.close()
+        assert await store.take("user:pool", 60, time.time()) == 0.0  # the pool still works
+        assert engine.sync_engine.pool.checkedout() == 0
+    finally:
+        await engine.dispose()
+        await drop()
