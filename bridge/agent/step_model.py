@@ -159,17 +159,20 @@ class EchoModel(StepModel):
 # ---- reading the input ----------------------------------------------------------------------
 
 
-def message_text(item: Any) -> str:
-    """The text of an input message item (string or parts)."""
+def message_text(item: Any, *, first: bool = False) -> str:
+    """The text of an input message item (string or parts); `first`: the first part only, the
+    message itself without the attachments' parts that follow it."""
     content = item.get("content") if isinstance(item, dict) else None
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        texts = [part.get("text", "") for part in content if isinstance(part, dict)]
+        return texts[0] if first and texts else "".join(texts)
     return ""
 
 
-def _is_message(item: Any, role: str) -> bool:
+def is_message(item: Any, role: str) -> bool:
+    """Whether an input item is a message of this role (`user`, `assistant`)."""
     return (
         isinstance(item, dict)
         and item.get("role") == role
@@ -177,20 +180,23 @@ def _is_message(item: Any, role: str) -> bool:
     )
 
 
+def is_request(item: Any) -> bool:
+    """Whether an input item is the user's own message (not a bracketed context note)."""
+    return is_message(item, "user") and not message_text(item).startswith(("[Context:", "[Shown"))
+
+
 def last_user_text(items: list[Any]) -> str:
     """The user's last own message (not a bracketed context note)."""
     for item in reversed(items):
-        if _is_message(item, "user"):
-            text = message_text(item)
-            if not text.startswith(("[Context:", "[Shown")):
-                return text.rsplit("\n\n", 1)[-1]  # notes (a quote, attachments) come first
+        if is_request(item):
+            return message_text(item).rsplit("\n\n", 1)[-1]  # notes (a quote…) come first
     return ""
 
 
 def notice_given(items: list[Any]) -> bool:
     """Whether an earlier answer in the input already said the model is offline."""
     return any(
-        _is_message(item, "assistant") and OFFLINE_NOTICE in message_text(item) for item in items
+        is_message(item, "assistant") and OFFLINE_NOTICE in message_text(item) for item in items
     )
 
 

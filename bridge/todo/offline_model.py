@@ -23,7 +23,15 @@ from typing import Any
 
 from agents import ModelSettings
 
-from ..agent.step_model import OFFLINE_NOTICE, Say, Step, StepModel
+from ..agent.step_model import (
+    OFFLINE_NOTICE,
+    Say,
+    Step,
+    StepModel,
+    is_message,
+    is_request,
+    message_text,
+)
 from . import intents
 from . import offline_planner as planner
 from .due_dates import Clock
@@ -102,29 +110,10 @@ def _forced(intent: intents.Intent, forced: str | None, request: str) -> intents
 # ---- reading the input ----------------------------------------------------------------------
 
 
-def _text(item: Any, *, first: bool = False) -> str:
-    content = item.get("content")
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        texts = [part.get("text", "") for part in content if isinstance(part, dict)]
-        # `first`: the message itself, without the attachments' parts that follow it.
-        return texts[0] if first and texts else "".join(texts)
-    return ""
-
-
-def _is_message(item: Any, role: str) -> bool:
-    return (
-        isinstance(item, dict)
-        and item.get("role") == role
-        and item.get("type", "message") == "message"
-    )
-
-
 def _last_request(items: list[Any]) -> int | None:
     for index in range(len(items) - 1, -1, -1):
         item = items[index]
-        if _is_message(item, "user") and not _text(item).startswith(("[Context:", "[Shown")):
+        if is_request(item):
             return index
     return None
 
@@ -147,20 +136,20 @@ def _first_answer(before: list[Any]) -> bool:
     """Whether no answer came before in this thread. Any earlier answer counts, not only one
     carrying the notice, so the notice never comes back once the first answer falls out of
     the history window (the window always holds the latest answer)."""
-    return not any(_is_message(item, "assistant") for item in before)
+    return not any(is_message(item, "assistant") for item in before)
 
 
 def _conversation(items: list[Any], asked_at: int | None) -> planner.Conversation:
     """The request, and what the thread before it says (question asked, tasks talked about)."""
     if asked_at is None:
         return planner.Conversation(request="")
-    request = _text(items[asked_at], first=True)
+    request = message_text(items[asked_at], first=True)
     # The user message may open with notes (a quote, attachments): the request is last.
     talk = planner.Conversation(request=request.rsplit("\n\n", 1)[-1])
     answered = False
     for item in reversed(items[:asked_at]):
-        if _is_message(item, "assistant"):
-            text = _text(item)
+        if is_message(item, "assistant"):
+            text = message_text(item)
             if text.startswith("[Shown to the user:"):
                 if not talk.shown and not talk.mentioned:
                     talk.shown = planner.shown(text)
@@ -170,9 +159,9 @@ def _conversation(items: list[Any], asked_at: int | None) -> planner.Conversatio
                 talk.question = text.rsplit("\n\n", 1)[-1]
             if not talk.mentioned:
                 talk.mentioned = planner.mentioned(text)
-        elif _is_message(item, "user") and not _text(item).startswith(("[Context:", "[Shown")):
+        elif is_request(item):
             if answered and not talk.previous_request:
-                talk.previous_request = _text(item, first=True).rsplit("\n\n", 1)[-1]
+                talk.previous_request = message_text(item, first=True).rsplit("\n\n", 1)[-1]
             if not answered:
                 break  # two user messages in a row: nothing was asked in between
         if talk.previous_request and talk.mentioned:
