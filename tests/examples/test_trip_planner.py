@@ -158,7 +158,7 @@ async def test_client_tool_then_booking_into_its_own_table(start: Any) -> None:
     assert _texts(booked) == ["Booked FR9012: booking TRIP-0001."]
     replaced = booked[1]["item"]["widget"]
     assert "Booked" in str(replaced) and "'flight': 'FR9012'" not in str(replaced)
-    assert await app.state.bookings.of(LOCAL_USER) == ["FR9012"]
+    assert await app.state.services.app.bookings.of(LOCAL_USER) == ["FR9012"]
 
     # The next turn's model input remembers the search: its call and its output.
     await stream(client, "threads.add_user_message", thread_id=thread_id, input=user_input("ok?"))
