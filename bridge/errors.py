@@ -4,7 +4,8 @@
     ├── BadRequest (ValueError)      400  malformed JSON, unknown type, bad params
     │   └── NotConfigured            400  a feature this bridge is not set up for
     ├── Unauthorized (PermissionError) 401  missing, expired or invalid token
-    ├── Forbidden (PermissionError)  403  a Host or Origin the no-auth bridge does not serve
+    ├── Forbidden (PermissionError)  403  a Host, Origin or client address the no-auth bridge
+    │                                     does not serve
     ├── NotFoundError (LookupError)  404  unknown route or record (the store's NotFound too)
     ├── Conflict                     409  the thread is busy with another stream
     ├── PayloadTooLarge              413  body, upload or message past its limit
@@ -65,7 +66,8 @@ class Unauthorized(BridgeError, PermissionError):
 
 
 class Forbidden(BridgeError, PermissionError):
-    """A request the bridge refuses whoever sends it (a foreign Origin or Host without auth)."""
+    """A request the bridge refuses whoever sends it (without auth: a foreign Origin or Host,
+    or a client that is not on this machine)."""
 
     status = 403
     code = "forbidden"
