@@ -23,6 +23,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -282,7 +283,8 @@ class TripApp(App):
     """The trip planner, plugged into the bridge whole: its agent, its Book button, its table."""
 
     name = "trips"
-    tables = AppTables(metadata)  # made beside the bridge's tables (no migrations yet)
+    # Made beside the bridge's tables; versioned by its own scripts (alembic_version_trips).
+    tables = AppTables(metadata, migrations=Path(__file__).parent / "trip_planner_migrations")
 
     def __init__(self, *, model: Model | None = None, delay: float = 0.3) -> None:
         self.model = model

@@ -4,14 +4,20 @@ citation, a client tool, a Book action writing its own table, and memory of the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
 from starlette.applications import Starlette
 
 from bridge import Call, EchoModel, Say
+from bridge.app import schemas_of
 from bridge.auth import LOCAL_USER
+from db.migrations import sync_url, upgrade
 from examples import trip_planner
 
 from ..wire import post, stream, user_input
@@ -194,3 +200,27 @@ async def test_unknown_flight_is_an_error_in_the_thread(start: Any) -> None:
         action={"type": "tasks.complete", "payload": {"task_id": 1}},
     )
     assert sync.status_code == 400  # no todo action in this app
+
+
+def test_the_bookings_migrations_make_the_bookings_model(tmp_path: Path) -> None:
+    """The app's table through its own Alembic scripts: the same table as its model."""
+    [schema] = schemas_of(trip_planner.TripApp())
+    url = f"sqlite:///{tmp_path}/trips.db"
+    mine = set(trip_planner.metadata.tables)
+    upgrade(url, "head", [schema])  # the bridge's tables and the app's, at their heads
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            versions = MigrationContext.configure(
+                conn, opts={"version_table": "alembic_version_trips"}
+            )
+            assert versions.get_current_revision() == "trip001"
+            assert "trip_bookings" in inspect(conn).get_table_names()
+            # Only the app's table is the app's to judge (not the bridge's, nor version tables).
+            own = MigrationContext.configure(
+                conn, opts={"include_name": lambda name, kind, _: kind != "table" or name in mine}
+            )
+            diff = compare_metadata(own, trip_planner.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []
