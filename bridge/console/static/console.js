@@ -140,7 +140,11 @@
 
   // ---- raw log: every request's frames with their timing ----------------------------------
 
+  // After "Expand all", frames that arrive later open too, so a second click always collapses.
+  let rawExpanded = false;
+
   function rawStart(label) {
+    rawExpanded = false;
     $("raw-frames").replaceChildren();
     $("raw-meta").textContent = `${label} …`;
     $("raw-toggle").hidden = true;
@@ -169,7 +173,7 @@
       row.append(el("pre", null, text));
     } else {
       const details = el("details");
-      details.open = !!options.open;
+      details.open = !!options.open || rawExpanded;
       const summary = el("summary", null, frameSummary(value));
       details.append(summary, el("pre", "json", JSON.stringify(value, null, 2)));
       row.append(details);
@@ -199,6 +203,7 @@
   function toggleRawFrames() {
     const all = [...document.querySelectorAll("#raw-frames details")];
     const open = !all.every((details) => details.open);
+    rawExpanded = open;
     for (const details of all) details.open = open;
     $("raw-toggle").textContent = open ? "Collapse all" : "Expand all";
   }
