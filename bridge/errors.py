@@ -4,7 +4,8 @@
     ├── BadRequest (ValueError)      400  malformed JSON, unknown type, bad params
     │   └── NotConfigured            400  a feature this bridge is not set up for
     ├── Unauthorized (PermissionError) 401  missing, expired or invalid token
-    ├── Forbidden (PermissionError)  403  a Host or Origin the no-auth bridge does not serve
+    ├── Forbidden (PermissionError)  403  a Host, Origin or client address the no-auth bridge
+    │                                     does not serve
     ├── NotFoundError (LookupError)  404  unknown route or record (the store's NotFound too)
     ├── Conflict                     409  the thread is busy with another stream
     ├── PayloadTooLarge              413  body, upload or message past its limit
@@ -32,8 +33,16 @@ from schemas import ErrorBody, ErrorCode, ErrorDetail, encode
 class BridgeError(Exception):
     """Base of the errors that become a JSON error answer."""
 
-    status = 500
-    code = "internal_error"
+    status: int = 500
+    code: str = "internal_error"
+
+    def __init_subclass__(cls, *, status: int | None = None, code: str | None = None) -> None:
+        """`class Conflict(BridgeError, status=409, code="thread_busy")`: a kind and its answer."""
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if code is not None:
+            cls.code = code
 
     def __init__(self, message: str, *, code: str | None = None, details: Any = None) -> None:
         super().__init__(message)
@@ -44,84 +53,53 @@ class BridgeError(Exception):
         self.headers: dict[str, str] = {}
 
 
-class BadRequest(BridgeError, ValueError):
+class BadRequest(BridgeError, ValueError, status=400, code="bad_request"):
     """The request is malformed or names something impossible."""
 
-    status = 400
-    code = "bad_request"
 
-
-class NotConfigured(BadRequest):
+class NotConfigured(BadRequest, code="not_configured"):
     """The request needs a feature this bridge is not configured for."""
 
-    code = "not_configured"
 
-
-class Unauthorized(BridgeError, PermissionError):
+class Unauthorized(BridgeError, PermissionError, status=401, code="unauthorized"):
     """No valid credentials."""
 
-    status = 401
-    code = "unauthorized"
+
+class Forbidden(BridgeError, PermissionError, status=403, code="forbidden"):
+    """A request the bridge refuses whoever sends it (without auth: a foreign Origin or Host,
+    or a client that is not on this machine)."""
 
 
-class Forbidden(BridgeError, PermissionError):
-    """A request the bridge refuses whoever sends it (a foreign Origin or Host without auth)."""
-
-    status = 403
-    code = "forbidden"
-
-
-class NotFoundError(BridgeError, LookupError):
+class NotFoundError(BridgeError, LookupError, status=404, code="not_found"):
     """Nothing at that route or id (for this user)."""
 
-    status = 404
-    code = "not_found"
 
-
-class Conflict(BridgeError):
+class Conflict(BridgeError, status=409, code="thread_busy"):
     """The thread is busy."""
 
-    status = 409
-    code = "thread_busy"
 
-
-class PayloadTooLarge(BridgeError):
+class PayloadTooLarge(BridgeError, status=413, code="payload_too_large"):
     """Something is past its size limit."""
 
-    status = 413
-    code = "payload_too_large"
 
-
-class UnsupportedMediaType(BridgeError):
+class UnsupportedMediaType(BridgeError, status=415, code="unsupported_media_type"):
     """The body is not of the type the endpoint reads (a form posted to a JSON endpoint)."""
 
-    status = 415
-    code = "unsupported_media_type"
 
-
-class RateLimited(BridgeError):
+class RateLimited(BridgeError, status=429, code="rate_limited"):
     """Too many requests; `retry_after` seconds until the next is allowed."""
-
-    status = 429
-    code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.headers["Retry-After"] = str(retry_after)
 
 
-class UpstreamError(BridgeError):
+class UpstreamError(BridgeError, status=502, code="upstream_error"):
     """A service the bridge calls for a JSON op (transcription) failed."""
 
-    status = 502
-    code = "upstream_error"
 
-
-class Unavailable(BridgeError):
+class Unavailable(BridgeError, status=503, code="database_unavailable"):
     """The database does not answer."""
-
-    status = 503
-    code = "database_unavailable"
 
 
 def as_bridge_error(exc: Exception) -> BridgeError | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import unicodedata
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -56,6 +55,7 @@ from .ids import new_id
 from .lease import CLEANUP_SECONDS, Lease, LeaseLost
 from .logs import RequestLog
 from .sse import frame
+from .thread_titles import title_update
 from .widget_diff import apply_widget_update
 
 log = logging.getLogger("bridge.turn")
@@ -79,11 +79,6 @@ async def stopped_note(thread: ThreadMetadata, kept: list[ThreadItem]) -> list[T
 
 
 SHUTDOWN_MESSAGE = "The server is restarting, so this answer was stopped. Please try again."
-TITLE_WAIT_SECONDS = 5.0
-"""How long after the answer a turn waits for the model's title before using the first words."""
-TITLE_MAX_CHARS = 200
-_QUOTES = "\"'`\u201c\u201d\u2018\u2019"
-
 TAKEN_OVER_MESSAGE = (
     "This answer was stopped because another answer in this conversation took over. "
     "Reload the conversation to see it."
@@ -127,21 +122,6 @@ class ShutdownWatch:
         """Stop watching."""
         if self._watcher is not None:
             self._watcher.cancel()
-
-
-def auto_title(message: UserMessageItem, limit: int = 48) -> str | None:
-    """A short title from the first user message: its first words, cut at a word boundary."""
-    text = " ".join(
-        part.text for part in message.content if part.type == "input_text" and part.text.strip()
-    )
-    # Control characters (a pasted NUL) are never wanted in a title, and PostgreSQL refuses NUL.
-    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
-    if not text:
-        return None
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
-    return cut.rstrip(",.;:!?-") + "…"
 
 
 class _Pending:
@@ -266,7 +246,7 @@ async def run_turn(
             # for `stream.error` (tests/conformance, error_mid_stream).
             yield frame(ErrorEvent(code="stream.error", allow_retry=True))
         # Titled after an answer only, as the reference: a failed turn leaves no title.
-        updated = None if failed else await _maybe_title(lease, thread, title_from, titling)
+        updated = None if failed else await title_update(lease, thread, title_from, titling)
         if updated is not None:
             stats.events += 1
             yield frame(updated)
@@ -351,65 +331,9 @@ async def _keep_after_stop(
         log.warning("thread %s was taken over; the stopped answer is not kept", thread.id)
 
 
-async def _maybe_title(
-    lease: Lease,
-    thread: ThreadMetadata,
-    title_from: UserMessageItem | None,
-    titling: asyncio.Task[str | None] | None = None,
-) -> ThreadUpdatedEvent | None:
-    if thread.title or title_from is None:
-        return None
-    title = await _written_title(thread, titling) or auto_title(title_from)
-    if title is None:
-        return None
-    try:
-        if not await lease.title(title):  # renamed meanwhile: the user's title wins
-            return None
-    except Exception:  # the answer is stored; a missing title must not break the stream
-        log.warning("could not title thread %s", thread.id, exc_info=True)
-        return None
-    thread.title = title
-    return ThreadUpdatedEvent(thread=wire_thread(thread))
-
-
-async def _written_title(
-    thread: ThreadMetadata, titling: asyncio.Task[str | None] | None
-) -> str | None:
-    """The model's title if it comes within TITLE_WAIT_SECONDS of the answer; else None."""
-    if titling is None:
-        return None
-    try:
-        written = await asyncio.wait_for(asyncio.shield(titling), TITLE_WAIT_SECONDS)
-    except TimeoutError:
-        titling.cancel()
-        log.warning("the model did not title thread %s in time; using its first words", thread.id)
-        return None
-    except Exception:
-        log.warning("the model could not title thread %s", thread.id, exc_info=True)
-        return None
-    return clean_title(written) if written else None
-
-
 def _drop(task: asyncio.Task[Any]) -> None:
     """Cancel a task nobody waits for any more, or collect its failure (logged elsewhere)."""
     if not task.done():
         task.cancel()
     elif not task.cancelled():
         task.exception()
-
-
-def trim_title(text: str, limit: int = TITLE_MAX_CHARS) -> str | None:
-    """A title as stored: one line without control characters, at most `limit` characters
-    (a longer one is cut at a word boundary and ends with an ellipsis); None if blank."""
-    text = " ".join("".join(" " if unicodedata.category(c) == "Cc" else c for c in text).split())
-    if not text:
-        return None
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0] or text[: limit - 1]
-    return cut.rstrip(",.;:!?-") + "…"
-
-
-def clean_title(text: str) -> str | None:
-    """A model-written title as stored: trimmed, without wrapping quotes or a final period."""
-    return trim_title(text.strip().strip(_QUOTES).strip().rstrip("."))

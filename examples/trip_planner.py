@@ -7,7 +7,8 @@
 - `plan_trip`: a workflow whose tasks are added, run and ended, and an entity citation;
 - `get_location`: a client tool the page runs (`onClientTool`);
 - a "Book" button on every flight (`trip.book`), answered by the app's action handler;
-- its own `bookings` table, next to the bridge's tables in the same database.
+- its own `trip_bookings` table (`AppTables`), next to the bridge's in the same database;
+- all of it plugged in whole as a `bridge.App` (`TripApp`; see docs/apps.md).
 
 Run it (offline unless OPENAI_API_KEY is set; the offline model says so and echoes):
 
@@ -20,14 +21,15 @@ import argparse
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from agents import Agent, RunContextWrapper, function_tool
 from agents.models.interface import Model
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.applications import Starlette
 
 from bridge import (
@@ -37,6 +39,8 @@ from bridge import (
     ActionRegistry,
     AgentContext,
     AgentResponder,
+    App,
+    AppTables,
     AssistantMessageContent,
     AssistantMessageItem,
     Badge,
@@ -47,7 +51,9 @@ from bridge import (
     Col,
     CustomTask,
     EntitySource,
+    Responder,
     Row,
+    Services,
     Settings,
     Text,
     ThreadItemDoneEvent,
@@ -74,24 +80,14 @@ bookings_table = sa.Table(
 )
 
 
+@dataclass(frozen=True)
 class Bookings:
-    """The user's flight bookings, in the app's own table."""
+    """The user's flight bookings, in the app's own table on the bridge's database."""
 
-    def __init__(self, database_url: str) -> None:
-        url = sa.make_url(database_url)
-        driver = "sqlite+aiosqlite" if url.get_backend_name() == "sqlite" else "postgresql+psycopg"
-        self.engine: AsyncEngine = create_async_engine(url.set(drivername=driver))
-        self._ready = False
-
-    async def _prepare(self) -> None:
-        if not self._ready:
-            async with self.engine.begin() as conn:
-                await conn.run_sync(metadata.create_all)
-            self._ready = True
+    engine: AsyncEngine
 
     async def book(self, user_id: str, flight: str) -> str:
         """Book a flight; returns the booking number."""
-        await self._prepare()
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 bookings_table.insert().values(user_id=user_id, flight=flight)
@@ -99,13 +95,8 @@ class Bookings:
             number = result.inserted_primary_key[0] if result.inserted_primary_key else 0
         return f"TRIP-{number:04d}"
 
-    async def close(self) -> None:
-        """Close the table's connections (at shutdown)."""
-        await self.engine.dispose()
-
     async def of(self, user_id: str) -> list[str]:
         """The user's booked flights, oldest first."""
-        await self._prepare()
         async with self.engine.connect() as conn:
             rows = await conn.execute(
                 sa.select(bookings_table.c.flight)
@@ -248,9 +239,8 @@ def trip_agent(turn: Turn) -> Agent[TripContext]:
     )
 
 
-def trip_actions(bookings: Bookings) -> ActionRegistry:
+def register_trip_actions(actions: ActionRegistry) -> None:
     """The Book button: books the flight, marks it booked on the card, and confirms."""
-    actions = ActionRegistry()
 
     @actions.stream(BOOK_ACTION)
     async def book(
@@ -260,7 +250,9 @@ def trip_actions(bookings: Bookings) -> ActionRegistry:
         flight = str(payload.get("flight", ""))
         if not any(flight == f["id"] for found in FLIGHTS.values() for f in found):
             raise TurnFailed(f"There is no flight “{flight}”.")
-        number = await bookings.book(ctx.user_id, flight)
+        trips = ctx.services.app
+        assert isinstance(trips, TripApp)  # the app this handler is registered by
+        number = await trips.bookings.book(ctx.user_id, flight)
         if sender is not None:
             widget = _mark_booked(sender.widget, flight)
             yield ThreadItemReplacedEvent(item=sender.model_copy(update={"widget": widget}))
@@ -272,8 +264,6 @@ def trip_actions(bookings: Bookings) -> ActionRegistry:
                 content=[AssistantMessageContent(text=f"Booked {flight}: booking {number}.")],
             )
         )
-
-    return actions
 
 
 def _mark_booked(node: Any, flight: str) -> Any:
@@ -289,39 +279,60 @@ def _mark_booked(node: Any, flight: str) -> Any:
     return {key: _mark_booked(value, flight) for key, value in node.items()}
 
 
-class TripResponder(AgentResponder[TripState]):
-    """The trip agent; its table's connections close with the app (the responder's lifespan)."""
+class TripApp(App):
+    """The trip planner, plugged into the bridge whole: its agent, its Book button, its table."""
 
-    def __init__(self, settings: Settings, bookings: Bookings, **options: Any) -> None:
-        super().__init__(settings, **options)
-        self.bookings = bookings
+    name = "trips"
+    # Made beside the bridge's tables; versioned by its own scripts (alembic_version_trips).
+    tables = AppTables(metadata, migrations=Path(__file__).parent / "trip_planner_migrations")
+
+    def __init__(self, *, model: Model | None = None, delay: float = 0.3) -> None:
+        self.model = model
+        self.delay = delay
+        self._bookings: Bookings | None = None
+
+    @property
+    def bookings(self) -> Bookings:
+        """The bookings table (ready once the app runs)."""
+        if self._bookings is None:
+            raise RuntimeError("the trip app is not running")
+        return self._bookings
+
+    def responder(self, settings: Settings) -> Responder:
+        """The trip agent, with its own state per turn and the page's `get_location` tool."""
+        return AgentResponder(
+            settings,
+            agent=trip_agent,
+            context=lambda turn: TripState(bookings=self.bookings, delay=self.delay),
+            model=self.model,
+            client_tools=[GET_LOCATION],
+        )
+
+    def register_actions(self, registry: ActionRegistry) -> None:
+        """The Book button."""
+        register_trip_actions(registry)
+
+    def lifespan(self, services: Services) -> AbstractAsyncContextManager[None]:
+        """The bookings live on the engine of the bridge's store (closed with the bridge)."""
+        return self._running(services)
 
     @asynccontextmanager
-    async def running(self, *, files: Any = None) -> AsyncIterator[None]:
-        async with super().running(files=files):
-            try:
-                yield
-            finally:
-                await self.bookings.close()
+    async def _running(self, services: Services) -> AsyncIterator[None]:
+        engine = getattr(services.store, "engine", None)
+        if not isinstance(engine, AsyncEngine):
+            raise TypeError("the trip app keeps its table beside the SQLAlchemy store's")
+        self._bookings = Bookings(engine)
+        try:
+            yield
+        finally:
+            self._bookings = None
 
 
 def build_app(
     settings: Settings | None = None, *, model: Model | None = None, delay: float = 0.3
 ) -> Starlette:
     """The bridge serving the trip planner."""
-    settings = settings or Settings.from_env()
-    bookings = Bookings(settings.database_url)
-    responder = TripResponder(
-        settings,
-        bookings,
-        agent=trip_agent,
-        context=lambda turn: TripState(bookings=bookings, delay=delay),
-        model=model,
-        client_tools=[GET_LOCATION],
-    )
-    app = create_app(settings, responder=responder, actions=trip_actions(bookings))
-    app.state.bookings = bookings
-    return app
+    return create_app(settings, app=TripApp(model=model, delay=delay))
 
 
 def main() -> None:

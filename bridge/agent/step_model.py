@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,8 @@ from openai.types.responses import (
 )
 
 OFFLINE_NOTICE = "(Offline model: set OPENAI_API_KEY for a real one.)"
+KEPT_INPUTS = 32
+"""How many calls' inputs a step model keeps for inspection (it serves for the server's life)."""
 
 
 @dataclass(frozen=True)
@@ -58,26 +61,40 @@ class Call:
     arguments: dict[str, Any] = field(default_factory=dict)
 
 
-Step = Say | Call
+Step = Say | Call | list[Call]
+"""An answer, a tool call, or the tool calls of one step (several run together, as parallel
+calls)."""
 _ids = itertools.count(1)
 
 
 class StepModel(Model):
     """A local model: `next_step` decides, the model streams it like a provider."""
 
+    id_prefix = "local"
+    """What the ids of its output items say (`msg_local_1`)."""
+
     def __init__(self, *, delay: float = 0.0) -> None:
         self.delay = delay
         """Seconds between streamed deltas (0 still yields to the event loop)."""
-        self.inputs: list[list[Any]] = []
-        """The input items of every call, oldest first (what the model was told)."""
+        self.inputs: deque[list[Any]] = deque(maxlen=KEPT_INPUTS)
+        """The input items of the latest calls, oldest first (what the model was told)."""
+        self.instructions: str | None = None
+        """The system instructions of the current call, for `next_step` to read."""
 
     def next_step(self, items: list[Any], tools: set[str], settings: ModelSettings) -> Step:
         """The step for this model call, from the input items and the tool names."""
         raise NotImplementedError
 
-    def _step(self, input: str | list[Any], tools: list[Any], settings: ModelSettings) -> Step:
+    def _step(
+        self,
+        instructions: str | None,
+        input: str | list[Any],
+        tools: list[Any],
+        settings: ModelSettings,
+    ) -> Step:
         items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
         self.inputs.append(list(items))
+        self.instructions = instructions  # read synchronously by next_step, no await between
         return self.next_step(list(items), {tool.name for tool in tools}, settings)
 
     async def get_response(
@@ -91,8 +108,9 @@ class StepModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> ModelResponse:
-        step = self._step(input, tools, model_settings)
-        return ModelResponse(output=[output_item(step)], usage=Usage(), response_id=None)
+        step = self._step(system_instructions, input, tools, model_settings)
+        output = output_items(step, prefix=self.id_prefix)
+        return ModelResponse(output=output, usage=Usage(), response_id=None)
 
     async def stream_response(
         self,
@@ -105,8 +123,8 @@ class StepModel(Model):
         tracing: ModelTracing,
         **_: Any,
     ) -> AsyncIterator[ResponseStreamEvent]:
-        step = self._step(input, tools, model_settings)
-        async for event in stream_step(step, delay=self.delay):
+        step = self._step(system_instructions, input, tools, model_settings)
+        async for event in stream_step(step, delay=self.delay, prefix=self.id_prefix):
             yield event
 
 
@@ -141,17 +159,20 @@ class EchoModel(StepModel):
 # ---- reading the input ----------------------------------------------------------------------
 
 
-def message_text(item: Any) -> str:
-    """The text of an input message item (string or parts)."""
+def message_text(item: Any, *, first: bool = False) -> str:
+    """The text of an input message item (string or parts); `first`: the first part only, the
+    message itself without the attachments' parts that follow it."""
     content = item.get("content") if isinstance(item, dict) else None
     if isinstance(content, str):
         return content
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+        texts = [part.get("text", "") for part in content if isinstance(part, dict)]
+        return texts[0] if first and texts else "".join(texts)
     return ""
 
 
-def _is_message(item: Any, role: str) -> bool:
+def is_message(item: Any, role: str) -> bool:
+    """Whether an input item is a message of this role (`user`, `assistant`)."""
     return (
         isinstance(item, dict)
         and item.get("role") == role
@@ -159,123 +180,157 @@ def _is_message(item: Any, role: str) -> bool:
     )
 
 
+def is_request(item: Any) -> bool:
+    """Whether an input item is the user's own message (not a bracketed context note)."""
+    return is_message(item, "user") and not message_text(item).startswith(("[Context:", "[Shown"))
+
+
 def last_user_text(items: list[Any]) -> str:
     """The user's last own message (not a bracketed context note)."""
     for item in reversed(items):
-        if _is_message(item, "user"):
-            text = message_text(item)
-            if not text.startswith(("[Context:", "[Shown")):
-                return text.rsplit("\n\n", 1)[-1]  # notes (a quote, attachments) come first
+        if is_request(item):
+            return message_text(item).rsplit("\n\n", 1)[-1]  # notes (a quote…) come first
     return ""
 
 
 def notice_given(items: list[Any]) -> bool:
     """Whether an earlier answer in the input already said the model is offline."""
     return any(
-        _is_message(item, "assistant") and OFFLINE_NOTICE in message_text(item) for item in items
+        is_message(item, "assistant") and OFFLINE_NOTICE in message_text(item) for item in items
     )
 
 
 # ---- streaming a step -----------------------------------------------------------------------
 
 
-def output_item(step: Step) -> ResponseOutputItem:
-    """The provider output item for a step."""
+def output_items(step: Step, *, prefix: str = "local") -> list[ResponseOutputItem]:
+    """The provider output items for a step (`prefix` marks their ids: `msg_local_1`)."""
+    calls = [step] if isinstance(step, Call) else step if isinstance(step, list) else None
+    if calls is None:
+        assert isinstance(step, Say)
+        return [_message(step, prefix)]
+    return [_function_call(call, prefix) for call in calls]
+
+
+def _function_call(call: Call, prefix: str) -> ResponseFunctionToolCall:
     n = next(_ids)
-    if isinstance(step, Call):
-        return ResponseFunctionToolCall(
-            type="function_call",
-            id=f"fc_local_{n}",
-            call_id=f"call_local_{n}",
-            name=step.name,
-            arguments=json.dumps(step.arguments),
-            status="completed",
-        )
-    return ResponseOutputMessage(
-        type="message",
-        id=f"msg_local_{n}",
-        role="assistant",
+    return ResponseFunctionToolCall(
+        type="function_call",
+        id=f"fc_{prefix}_{n}",
+        call_id=f"call_{prefix}_{n}",
+        name=call.name,
+        arguments=json.dumps(call.arguments),
         status="completed",
-        content=[ResponseOutputText(type="output_text", text=step.text, annotations=[])],
     )
 
 
-async def stream_step(step: Step, *, delay: float = 0.0) -> AsyncIterator[ResponseStreamEvent]:
+def _message(say: Say, prefix: str) -> ResponseOutputMessage:
+    return ResponseOutputMessage(
+        type="message",
+        id=f"msg_{prefix}_{next(_ids)}",
+        role="assistant",
+        status="completed",
+        content=[ResponseOutputText(type="output_text", text=say.text, annotations=[])],
+    )
+
+
+async def stream_step(
+    step: Step, *, delay: float = 0.0, prefix: str = "local"
+) -> AsyncIterator[ResponseStreamEvent]:
     """The Responses stream events for one step, ending with `response.completed`."""
     seq = itertools.count()
     yield ResponseCreatedEvent(
-        type="response.created", response=_response([]), sequence_number=next(seq)
+        type="response.created", response=_response([], prefix), sequence_number=next(seq)
     )
-    item = output_item(step)
-    at = {"output_index": 0}
-    if isinstance(item, ResponseFunctionToolCall):
-        yield ResponseOutputItemAddedEvent(
-            type="response.output_item.added",
-            item=item.model_copy(update={"arguments": "", "status": "in_progress"}),
-            sequence_number=next(seq),
-            **at,
-        )
+    output = output_items(step, prefix=prefix)
+    for index, item in enumerate(output):
+        if isinstance(item, ResponseFunctionToolCall):
+            events = _stream_call(item, index, seq, delay)
+        else:
+            assert isinstance(item, ResponseOutputMessage)
+            events = _stream_message(item, index, seq, delay)
+        async for event in events:
+            yield event
+    yield ResponseCompletedEvent(
+        type="response.completed", response=_response(output, prefix), sequence_number=next(seq)
+    )
+
+
+async def _stream_call(
+    item: ResponseFunctionToolCall, index: int, seq: itertools.count[int], delay: float
+) -> AsyncIterator[ResponseStreamEvent]:
+    at = {"output_index": index}
+    yield ResponseOutputItemAddedEvent(
+        type="response.output_item.added",
+        item=item.model_copy(update={"arguments": "", "status": "in_progress"}),
+        sequence_number=next(seq),
+        **at,
+    )
+    await asyncio.sleep(delay)
+    ids = {"item_id": item.id or "", **at}
+    yield ResponseFunctionCallArgumentsDeltaEvent(
+        type="response.function_call_arguments.delta",
+        delta=item.arguments,
+        sequence_number=next(seq),
+        **ids,
+    )
+    yield ResponseFunctionCallArgumentsDoneEvent(
+        type="response.function_call_arguments.done",
+        arguments=item.arguments,
+        sequence_number=next(seq),
+        **ids,
+    )
+    yield ResponseOutputItemDoneEvent(
+        type="response.output_item.done", item=item, sequence_number=next(seq), **at
+    )
+
+
+async def _stream_message(
+    item: ResponseOutputMessage, index: int, seq: itertools.count[int], delay: float
+) -> AsyncIterator[ResponseStreamEvent]:
+    part = item.content[0]
+    assert isinstance(part, ResponseOutputText)
+    at = {"output_index": index}
+    yield ResponseOutputItemAddedEvent(
+        type="response.output_item.added",
+        item=item.model_copy(update={"content": [], "status": "in_progress"}),
+        sequence_number=next(seq),
+        **at,
+    )
+    ids = {"item_id": item.id, "content_index": 0, **at}
+    yield ResponseContentPartAddedEvent(
+        type="response.content_part.added",
+        part=ResponseOutputText(type="output_text", text="", annotations=[]),
+        sequence_number=next(seq),
+        **ids,
+    )
+    for chunk in _chunks(part.text):
         await asyncio.sleep(delay)
-        ids = {"item_id": item.id or "", **at}
-        yield ResponseFunctionCallArgumentsDeltaEvent(
-            type="response.function_call_arguments.delta",
-            delta=item.arguments,
-            sequence_number=next(seq),
-            **ids,
-        )
-        yield ResponseFunctionCallArgumentsDoneEvent(
-            type="response.function_call_arguments.done",
-            arguments=item.arguments,
-            sequence_number=next(seq),
-            **ids,
-        )
-    else:
-        assert isinstance(item, ResponseOutputMessage)
-        part = item.content[0]
-        assert isinstance(part, ResponseOutputText)
-        yield ResponseOutputItemAddedEvent(
-            type="response.output_item.added",
-            item=item.model_copy(update={"content": [], "status": "in_progress"}),
-            sequence_number=next(seq),
-            **at,
-        )
-        ids = {"item_id": item.id, "content_index": 0, **at}
-        yield ResponseContentPartAddedEvent(
-            type="response.content_part.added",
-            part=ResponseOutputText(type="output_text", text="", annotations=[]),
-            sequence_number=next(seq),
-            **ids,
-        )
-        for chunk in _chunks(part.text):
-            await asyncio.sleep(delay)
-            yield ResponseTextDeltaEvent(
-                type="response.output_text.delta",
-                delta=chunk,
-                logprobs=[],
-                sequence_number=next(seq),
-                **ids,
-            )
-        yield ResponseTextDoneEvent(
-            type="response.output_text.done",
-            text=part.text,
+        yield ResponseTextDeltaEvent(
+            type="response.output_text.delta",
+            delta=chunk,
             logprobs=[],
             sequence_number=next(seq),
             **ids,
         )
-        yield ResponseContentPartDoneEvent(
-            type="response.content_part.done", part=part, sequence_number=next(seq), **ids
-        )
+    yield ResponseTextDoneEvent(
+        type="response.output_text.done",
+        text=part.text,
+        logprobs=[],
+        sequence_number=next(seq),
+        **ids,
+    )
+    yield ResponseContentPartDoneEvent(
+        type="response.content_part.done", part=part, sequence_number=next(seq), **ids
+    )
     yield ResponseOutputItemDoneEvent(
         type="response.output_item.done", item=item, sequence_number=next(seq), **at
     )
-    yield ResponseCompletedEvent(
-        type="response.completed", response=_response([item]), sequence_number=next(seq)
-    )
 
 
-def _response(output: list[ResponseOutputItem]) -> Response:
+def _response(output: list[ResponseOutputItem], prefix: str) -> Response:
     return Response(
-        id=f"resp_local_{next(_ids)}",
+        id=f"resp_{prefix}_{next(_ids)}",
         object="response",
         created_at=time.time(),
         model="offline",

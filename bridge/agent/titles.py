@@ -2,7 +2,7 @@
 
 The turn pipeline starts the call alongside the first answer (so it never delays it) and sends
 the title as `thread.updated` after the answer; the offline model writes none, and the first
-words of the message are used instead (bridge/turn.py).
+words of the message are used instead (bridge/thread_titles.py).
 """
 
 from __future__ import annotations

@@ -8,8 +8,9 @@ import logging
 from starlette.requests import Request
 
 from ..env import Env
+from ..errors import Forbidden
 from .auth_settings import AuthSettings
-from .bearer import Authenticator, Principal, _unauthorized
+from .bearer import Authenticator, Principal
 from .jwks import JWTAuthenticator
 
 LOCAL_USER = "local"
@@ -26,8 +27,8 @@ class LocalAuthenticator:
 
     The CLI refuses to bind off loopback without auth (`check_bind`); this is the same rule
     however the app is served (`uvicorn --factory`, `uvicorn.run(app, host="0.0.0.0")`): a
-    request from another address is refused unless `allow_remote` (BRIDGE_INSECURE_NO_AUTH=1)
-    says a proxy in front already authenticates.
+    request from another address is refused (403 `auth_not_configured`) unless
+    `allow_remote` (BRIDGE_INSECURE_NO_AUTH=1) says a proxy in front already authenticates.
     """
 
     def __init__(self, *, allow_remote: bool = False) -> None:
@@ -48,8 +49,11 @@ class LocalAuthenticator:
                 client.host,
                 INSECURE_NO_AUTH,
             )
-        raise _unauthorized(
-            "this bridge has no authentication configured and serves only its own machine",
+        # A 403 like the Host/Origin guard's: no credentials would help, the address is refused.
+        raise Forbidden(
+            "this bridge has no authentication configured and serves only its own machine "
+            f"(set AUTH_JWKS_URL or AUTH_JWT_SECRET, or {INSECURE_NO_AUTH}=1 behind a proxy "
+            "that authenticates)",
             code="auth_not_configured",
         )
 

@@ -13,7 +13,7 @@ from schemas import (
 )
 
 from ..context import RequestContext
-from ..turn import trim_title
+from ..thread_titles import trim_title
 from .common import EMPTY_OBJECT, json_response, page_limit
 
 

@@ -21,20 +21,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from ..agent.step_model import Call
 from . import intents
 from .due_dates import Clock
 from .intents import Change, Intent, Target
 from .request_parser import parse
 from .tasks import match_quality, match_tasks
-
-
-@dataclass(frozen=True)
-class Call:
-    """A tool call the model makes."""
-
-    name: str
-    arguments: dict[str, Any]
-
 
 Script = Generator[list[Call], list[str], str]
 """Yields the tool calls of one step (run together, like a model's parallel calls), receives

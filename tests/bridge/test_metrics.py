@@ -53,11 +53,11 @@ async def test_off_by_default(client: httpx.AsyncClient) -> None:
     assert (await client.get("/metrics")).status_code == 404
 
 
-async def test_the_token_guards_it(make_app: Callable[..., Any]) -> None:
+async def test_the_token_guards_it(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app: Starlette = await make_app(metrics=True, metrics_token=TOKEN)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-    ) as http:
+    async with connect(app) as http:
         missing = await http.get("/metrics")
         wrong = await http.get("/metrics", headers={"authorization": "Bearer nope"})
         right = await http.get("/metrics", headers={"authorization": f"Bearer {TOKEN}"})
@@ -66,23 +66,23 @@ async def test_the_token_guards_it(make_app: Callable[..., Any]) -> None:
     assert right.status_code == 200
 
 
-async def test_open_without_a_token(make_app: Callable[..., Any]) -> None:
+async def test_open_without_a_token(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app: Starlette = await make_app(metrics=True)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-    ) as http:
+    async with connect(app) as http:
         response = await http.get("/metrics")
     assert response.status_code == 200
     assert "chatkit_open_streams 0.0" in response.text
 
 
-async def test_requests_streams_and_errors_are_counted(make_app: Callable[..., Any]) -> None:
+async def test_requests_streams_and_errors_are_counted(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     responder = ScriptedResponder()
     responder.steps = [text_step("Hello", " there"), rate_limited_step]
     app: Starlette = await make_app(responder=responder, metrics=True, metrics_token=TOKEN)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-    ) as http:
+    async with connect(app) as http:
         created = await http.post(
             "/chatkit", json={"type": "threads.create", "params": {"input": user_input("hi")}}
         )

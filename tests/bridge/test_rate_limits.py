@@ -195,7 +195,9 @@ async def _assert_shared(apps: list[Starlette]) -> None:
 
 
 @pytest.fixture
-async def limited(make_app: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClient]:
+async def limited(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> AsyncIterator[httpx.AsyncClient]:
     """An app with JWT auth whose limit is 5 a minute per user (3 per unauthenticated address)."""
     auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
     app = await make_app(
@@ -204,8 +206,7 @@ async def limited(make_app: Callable[..., Any]) -> AsyncIterator[httpx.AsyncClie
         auth_settings=auth,
         limiter=RateLimiter(5, anonymous_per_minute=3),
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+    async with connect(app) as http:
         yield http
 
 
@@ -273,15 +274,16 @@ async def test_rate_limits_unauthenticated_requests_are_limited_per_address(
 
 
 async def test_rate_limits_the_app_limits_through_its_database_by_default(
-    make_app: Callable[..., Any], monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch,
+    connect: Callable[..., httpx.AsyncClient],
 ) -> None:
     monkeypatch.setenv("RATE_LIMIT_PER_MINUTE", "2")
     auth = AuthSettings(jwt_secret=SECRET)
     app = await make_app(authenticator=JWTAuthenticator(auth), auth_settings=auth, limiter=None)
     limiter = app.state.services.limiter
     assert isinstance(limiter.store, SQLStore) and limiter.per_minute == 2
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+    async with connect(app) as http:
         statuses = await _statuses(
             lambda: http.post(
                 "/chatkit",
@@ -301,7 +303,7 @@ class _DownStore(MemoryStore):
 
 
 async def test_rate_limits_a_down_store_is_a_503_on_every_entry_point(
-    make_app: Callable[..., Any],
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
 ) -> None:
     auth = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
     app = await make_app(
@@ -310,8 +312,7 @@ async def test_rate_limits_a_down_store_is_a_503_on_every_entry_point(
         auth_settings=auth,
         limiter=RateLimiter(5, store=_DownStore()),
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as http:
+    async with connect(app) as http:
         for response in (
             await http.post("/chatkit/session", headers=as_user("ann")),
             await http.post(

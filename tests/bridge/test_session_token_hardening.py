@@ -63,7 +63,7 @@ async def test_session_token_expired_5_s_ago_is_refused_despite_the_leeway() -> 
 
 
 async def test_session_token_refresh_retires_the_replaced_token_on_every_worker(
-    make_app: Callable[..., Any], db_url: str
+    make_app: Callable[..., Any], db_url: str, connect: Callable[..., httpx.AsyncClient]
 ) -> None:
     settings = _auth()
     apps = [
@@ -75,10 +75,7 @@ async def test_session_token_refresh_retires_the_replaced_token_on_every_worker(
         )
         for _ in range(2)
     ]
-    first, second = (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
-        for app in apps
-    )
+    first, second = (connect(app) for app in apps)
     async with first, second:
         user = jwt.encode({"sub": "ann", "exp": int(time.time()) + 600}, SECRET, "HS256")
         issued = await first.post("/chatkit/session", headers=_bearer(user))

@@ -18,11 +18,12 @@ SECRET = "u" * 40
 SESSION_SECRET = b"k" * 40
 
 
-async def test_session_token_exchange_and_refresh(make_app: Callable[..., Any]) -> None:
+async def test_session_token_exchange_and_refresh(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     auth = AuthSettings(jwt_secret=SECRET, session_secret=SESSION_SECRET)
     app = await make_app(authenticator=JWTAuthenticator(auth), auth_settings=auth)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         user_token = jwt.encode(
             {"sub": "carol", "exp": int(time.time()) + 600}, SECRET, algorithm="HS256"
         )

@@ -27,13 +27,15 @@ def exit_flag() -> Iterator[None]:
 
 
 async def test_a_turn_running_at_shutdown_ends_with_a_retryable_error(
-    make_app: Callable[..., Any], exit_flag: None, caplog: pytest.LogCaptureFixture
+    make_app: Callable[..., Any],
+    exit_flag: None,
+    caplog: pytest.LogCaptureFixture,
+    connect: Callable[..., httpx.AsyncClient],
 ) -> None:
     caplog.set_level(logging.INFO, logger="bridge.request")
     slow = text_step(*[f"w{i} " for i in range(200)], delay=0.05)
     app = await make_app(responder=ScriptedResponder(steps=[slow]), shutdown_grace_seconds=0.3)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         request = asyncio.create_task(post(client, "threads.create", input=user_input("long one")))
         await asyncio.sleep(0.5)
         assert not request.done()

@@ -47,12 +47,11 @@ def _actions() -> ActionRegistry:
 
 
 @pytest.fixture
-async def two_users(make_app: Callable[..., Any]) -> Any:
+async def two_users(make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]) -> Any:
     app = await make_app(
         authenticator=JWTAuthenticator(AuthSettings(jwt_secret=SECRET)), actions=_actions()
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         yield client
 
 
@@ -137,10 +136,11 @@ async def test_attachment_content_is_served_only_with_its_owners_token(
         assert denied.status_code == 401, url
 
 
-async def test_cors_preflight_and_headers_on_a_real_stream(make_app: Callable[..., Any]) -> None:
+async def test_cors_preflight_and_headers_on_a_real_stream(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app = await make_app(cors_origins=("https://app.example",))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         preflight = await client.options(
             "/chatkit",
             headers={
@@ -178,10 +178,11 @@ async def test_cors_preflight_and_headers_on_a_real_stream(make_app: Callable[..
         assert parse_sse(streamed.text)[0]["type"] == "thread.created"
 
 
-async def test_body_over_the_limit_is_413_and_creates_nothing(make_app: Callable[..., Any]) -> None:
+async def test_body_over_the_limit_is_413_and_creates_nothing(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app = await make_app(max_body_bytes=2_000, max_message_chars=100)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         big = await client.post(
             "/chatkit",
             json={"type": "threads.create", "params": {"input": user_input("x" * 5_000)}},
@@ -197,10 +198,11 @@ async def test_body_over_the_limit_is_413_and_creates_nothing(make_app: Callable
         assert listed.json()["data"] == []
 
 
-async def test_rate_limit_is_429_with_retry_after(make_app: Callable[..., Any]) -> None:
+async def test_rate_limit_is_429_with_retry_after(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app = await make_app(limiter=RateLimiter(2))
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         statuses = []
         for _ in range(3):
             response = await client.post("/chatkit", json={"type": "threads.list", "params": {}})

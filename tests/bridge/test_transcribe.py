@@ -40,12 +40,13 @@ def fake_openai(seen: list[dict[str, Any]]) -> Starlette:
     return Starlette(routes=[Route("/v1/audio/transcriptions", transcriptions, methods=["POST"])])
 
 
-async def test_transcribes_through_the_configured_endpoint(make_app: Callable[..., Any]) -> None:
+async def test_transcribes_through_the_configured_endpoint(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     seen: list[dict[str, Any]] = []
     async with serve(fake_openai(seen)) as upstream:
         app = await make_app(openai_api_key="sk-test", openai_base_url=f"{upstream}/v1")
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+        async with connect(app) as client:
             audio = b"\x1aE\xdf\xa3 fake webm"
             answer = await post(
                 client,

@@ -4,14 +4,20 @@ citation, a client tool, a Book action writing its own table, and memory of the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
 from starlette.applications import Starlette
 
 from bridge import Call, EchoModel, Say
+from bridge.app import schemas_of
 from bridge.auth import LOCAL_USER
+from db.migrations import sync_url, upgrade
 from examples import trip_planner
 
 from ..wire import post, stream, user_input
@@ -158,7 +164,7 @@ async def test_client_tool_then_booking_into_its_own_table(start: Any) -> None:
     assert _texts(booked) == ["Booked FR9012: booking TRIP-0001."]
     replaced = booked[1]["item"]["widget"]
     assert "Booked" in str(replaced) and "'flight': 'FR9012'" not in str(replaced)
-    assert await app.state.bookings.of(LOCAL_USER) == ["FR9012"]
+    assert await app.state.services.app.bookings.of(LOCAL_USER) == ["FR9012"]
 
     # The next turn's model input remembers the search: its call and its output.
     await stream(client, "threads.add_user_message", thread_id=thread_id, input=user_input("ok?"))
@@ -194,3 +200,27 @@ async def test_unknown_flight_is_an_error_in_the_thread(start: Any) -> None:
         action={"type": "tasks.complete", "payload": {"task_id": 1}},
     )
     assert sync.status_code == 400  # no todo action in this app
+
+
+def test_the_bookings_migrations_make_the_bookings_model(tmp_path: Path) -> None:
+    """The app's table through its own Alembic scripts: the same table as its model."""
+    [schema] = schemas_of(trip_planner.TripApp())
+    url = f"sqlite:///{tmp_path}/trips.db"
+    mine = set(trip_planner.metadata.tables)
+    upgrade(url, "head", [schema])  # the bridge's tables and the app's, at their heads
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            versions = MigrationContext.configure(
+                conn, opts={"version_table": "alembic_version_trips"}
+            )
+            assert versions.get_current_revision() == "trip001"
+            assert "trip_bookings" in inspect(conn).get_table_names()
+            # Only the app's table is the app's to judge (not the bridge's, nor version tables).
+            own = MigrationContext.configure(
+                conn, opts={"include_name": lambda name, kind, _: kind != "table" or name in mine}
+            )
+            diff = compare_metadata(own, trip_planner.metadata)
+    finally:
+        engine.dispose()
+    assert diff == []

@@ -51,11 +51,11 @@ async def _list_with_widget(client: httpx.AsyncClient) -> tuple[str, dict[str, A
     return thread_id, widgets[0]
 
 
-async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., Any]) -> None:
+async def test_complete_button_streams_a_redrawn_widget(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app = await make_app(app=TodoApp(), responder=make_responder(Settings()))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
+    async with connect(app) as client:
         thread_id, widget_item = await _list_with_widget(client)
         assert _rows(widget_item["widget"]) == {"task-1": "Button", "task-2": "Button"}
         button = widget_item["widget"]["children"][0]["children"][0]["children"][1]
@@ -84,11 +84,11 @@ async def test_complete_button_streams_a_redrawn_widget(make_app: Callable[..., 
         assert _rows(stored.widget) == {"task-1": "Badge", "task-2": "Button"}  # type: ignore[union-attr]
 
 
-async def test_sync_complete_answers_the_updated_item(make_app: Callable[..., Any]) -> None:
+async def test_sync_complete_answers_the_updated_item(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
     app = await make_app(app=TodoApp(), responder=make_responder(Settings()))
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as client:
+    async with connect(app) as client:
         thread_id, widget_item = await _list_with_widget(client)
         answer = await post(
             client,

@@ -20,10 +20,9 @@ JSON = {"content-type": "application/json"}
 
 
 @pytest.fixture
-async def http(make_app: Callable[..., Any]) -> Any:
+async def http(make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]) -> Any:
     app = await make_app(app=TodoApp())
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+    async with connect(app) as client:
         created = await client.post("/api/tasks", json={"title": "first"})
         assert created.status_code == 201
         yield client
