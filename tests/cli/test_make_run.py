@@ -25,6 +25,7 @@ def test_make_run_passes_port_and_args() -> None:
     dry = subprocess.run(
         [
             "make",
+            "--no-print-directory",
             "-n",
             "-o",
             ".venv/.installed",
@@ -33,6 +34,8 @@ def test_make_run_passes_port_and_args() -> None:
             "ARGS=--reload --log-level debug",
         ],
         cwd=ROOT,
+        # Run as a user would, not as a sub-make of `make test` (which passes its MAKEFLAGS).
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
         capture_output=True,
         text=True,
         check=True,
