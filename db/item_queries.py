@@ -13,7 +13,7 @@ from .not_found import ItemNotFound
 from .prepared import ITEM_PAGES, Order, insert_item
 from .records import ItemPage, item_adapter
 from .store_base import StoreBase
-from .tables import feedback, items
+from .tables import feedback, items, one_item
 
 
 def upsert_item(postgres: bool, user_id: str, item: ThreadItem, data: str | None = None) -> Any:
@@ -53,11 +53,7 @@ class ItemQueries(StoreBase):
         async with self._reading() as conn:
             raw = (
                 await conn.execute(
-                    select(items.c.data).where(
-                        items.c.thread_id == thread_id,
-                        items.c.id == item_id,
-                        items.c.user_id == user_id,
-                    )
+                    select(items.c.data).where(one_item(user_id, thread_id, item_id))
                 )
             ).scalar_one_or_none()
         if raw is None:
@@ -67,25 +63,13 @@ class ItemQueries(StoreBase):
     async def delete_item(self, user_id: str, thread_id: str, item_id: str) -> None:
         """Remove one item (no error if it is already gone)."""
         async with self._one() as conn:
-            await conn.execute(
-                delete(items).where(
-                    items.c.thread_id == thread_id,
-                    items.c.id == item_id,
-                    items.c.user_id == user_id,
-                )
-            )
+            await conn.execute(delete(items).where(one_item(user_id, thread_id, item_id)))
 
     async def delete_items_after(self, user_id: str, thread_id: str, item_id: str) -> list[str]:
         """Remove every item after `item_id`; returns the removed ids, oldest first."""
         async with self.engine.begin() as conn:
             anchor = (
-                await conn.execute(
-                    select(items.c.seq).where(
-                        items.c.thread_id == thread_id,
-                        items.c.id == item_id,
-                        items.c.user_id == user_id,
-                    )
-                )
+                await conn.execute(select(items.c.seq).where(one_item(user_id, thread_id, item_id)))
             ).scalar_one_or_none()
             if anchor is None:
                 raise ItemNotFound(item_id)

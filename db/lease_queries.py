@@ -27,7 +27,7 @@ from .not_found import ThreadNotFound
 from .prepared import insert_item
 from .records import now, thread_metadata
 from .store_base import StoreBase
-from .tables import items, threads
+from .tables import items, one_item, threads
 
 ACTIVE = encode(ActiveStatus()).decode()
 """How an active thread's status is stored: only active threads take new turns."""
@@ -213,13 +213,7 @@ class LeaseQueries(StoreBase):
         async with self.engine.begin() as conn:
             if (await conn.execute(held)).first() is None:
                 return False
-            await conn.execute(
-                delete(items).where(
-                    items.c.thread_id == thread_id,
-                    items.c.id == item_id,
-                    items.c.user_id == user_id,
-                )
-            )
+            await conn.execute(delete(items).where(one_item(user_id, thread_id, item_id)))
         return True
 
     async def title_thread(self, user_id: str, thread_id: str, title: str, token: str) -> bool:

@@ -27,7 +27,7 @@ from sqlalchemy.util import greenlet_spawn
 from .not_found import ItemNotFound, ThreadNotFound
 from .prepared import Prepared
 from .session import autocommit, sqlite_reader
-from .tables import items, threads
+from .tables import items, one_item, threads
 
 
 class _OnLoop:
@@ -154,13 +154,7 @@ class StoreBase:
         self, conn: AsyncConnection | _OnLoop, user_id: str, thread_id: str, item_id: str
     ) -> None:
         found = (
-            await conn.execute(
-                select(items.c.seq).where(
-                    items.c.thread_id == thread_id,
-                    items.c.id == item_id,
-                    items.c.user_id == user_id,
-                )
-            )
+            await conn.execute(select(items.c.seq).where(one_item(user_id, thread_id, item_id)))
         ).first()
         if found is None:
             raise ItemNotFound(item_id)
