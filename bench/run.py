@@ -376,21 +376,30 @@ def _servers(
             op: asyncio.run(post(sqlite.port, "/chatkit", throughput_body(op).encode())).decode()
             for op in THROUGHPUT_OPS
         }
-        (work / "bodies.json").write_text(json.dumps(bodies))
-        bare = Server.start(
-            "bare",
-            ["bare", "--bodies", str(work / "bodies.json"), "--log-level", plan.log_level],
-            logs,
-        )
-        stack.callback(bare.stop)
-        servers = {"bare": bare, **bridges}
-        if "postgres" in dbs:
-            bare_pg = Server.start(
-                "bare-pg", ["bare-pg", "--db", dbs["postgres"], "--log-level", plan.log_level], logs
-            )
-            stack.callback(bare_pg.stop)
-            servers["bare-pg"] = bare_pg
+        servers = {**_bare_servers(stack, plan, work, logs, bodies, dbs.get("postgres")), **bridges}
         yield servers, sqlite, dbs
+
+
+def _bare_servers(
+    stack: ExitStack,
+    plan: Plan,
+    work: Path,
+    logs: Path,
+    bodies: dict[str, str],
+    pg_url: str | None,
+) -> dict[str, Server]:
+    """The floors the bridge is compared with: `bare` answers the recorded bodies, `bare-pg`
+    runs the same page query through psycopg (when PostgreSQL is measured)."""
+    (work / "bodies.json").write_text(json.dumps(bodies))
+    args = ["--log-level", plan.log_level]
+    bare = Server.start("bare", ["bare", "--bodies", str(work / "bodies.json"), *args], logs)
+    stack.callback(bare.stop)
+    servers = {"bare": bare}
+    if pg_url is not None:
+        bare_pg = Server.start("bare-pg", ["bare-pg", "--db", pg_url, *args], logs)
+        stack.callback(bare_pg.stop)
+        servers["bare-pg"] = bare_pg
+    return servers
 
 
 def run_postgres(plan: Plan, *, pg_url: str | None, keep: bool = False) -> dict[str, Any]:
@@ -425,18 +434,7 @@ def run_postgres(plan: Plan, *, pg_url: str | None, keep: bool = False) -> dict[
                     post(bridge.port, "/chatkit", throughput_body("items.list").encode())
                 ).decode()
             }
-            (work / "bodies.json").write_text(json.dumps(bodies))
-            bare = Server.start(
-                "bare",
-                ["bare", "--bodies", str(work / "bodies.json"), "--log-level", plan.log_level],
-                logs,
-            )
-            stack.callback(bare.stop)
-            bare_pg = Server.start(
-                "bare-pg", ["bare-pg", "--db", url, "--log-level", plan.log_level], logs
-            )
-            stack.callback(bare_pg.stop)
-            servers = {"bare": bare, "postgres": bridge, "bare-pg": bare_pg}
+            servers = {**_bare_servers(stack, plan, work, logs, bodies, url), "postgres": bridge}
             metrics["throughput"] = {
                 "items.list": measure_throughput(plan, servers, ops=("items.list",))["items.list"]
             }
