@@ -48,6 +48,27 @@ def bearer_token(request: Request) -> str:
     return token.strip()
 
 
+_REASONS: dict[type[jwt.PyJWTError], str] = {
+    jwt.ExpiredSignatureError: "token expired",
+    jwt.ImmatureSignatureError: "token not yet valid",
+    jwt.InvalidSignatureError: "invalid signature",
+    jwt.InvalidIssuerError: "wrong issuer",
+    jwt.InvalidAudienceError: "wrong audience",
+    jwt.MissingRequiredClaimError: "token has no {error.claim} claim",
+    jwt.InvalidAlgorithmError: "algorithm does not match the key",
+    jwt.DecodeError: "malformed token",
+    jwt.PyJWTError: "invalid token ({error})",
+}
+"""The reason a 401 gives for each of PyJWT's errors, found along the error's class hierarchy
+(an `InvalidSignatureError` is also a `DecodeError`: the nearer class wins)."""
+
+
+def _rejected(error: jwt.PyJWTError) -> Unauthorized:
+    reason = next(_REASONS[kind] for kind in type(error).__mro__ if kind in _REASONS)
+    code = "token_expired" if isinstance(error, jwt.ExpiredSignatureError) else "invalid_token"
+    return _unauthorized(reason.format(error=error), code)
+
+
 def _decode(
     token: str, key: Any, algorithm: str, *, verify_aud: bool = True, **checks: Any
 ) -> dict[str, Any]:
@@ -60,24 +81,8 @@ def _decode(
             options={"require": ["exp"], "verify_aud": verify_aud},
             **checks,
         )
-    except jwt.ExpiredSignatureError:
-        raise _unauthorized("token expired", "token_expired") from None
-    except jwt.ImmatureSignatureError:
-        raise _unauthorized("token not yet valid") from None
-    except jwt.InvalidSignatureError:
-        raise _unauthorized("invalid signature") from None
-    except jwt.InvalidIssuerError:
-        raise _unauthorized("wrong issuer") from None
-    except jwt.InvalidAudienceError:
-        raise _unauthorized("wrong audience") from None
-    except jwt.MissingRequiredClaimError as exc:
-        raise _unauthorized(f"token has no {exc.claim} claim") from None
-    except jwt.InvalidAlgorithmError:
-        raise _unauthorized("algorithm does not match the key") from None
-    except jwt.DecodeError:
-        raise _unauthorized("malformed token") from None
     except jwt.PyJWTError as exc:
-        raise _unauthorized(f"invalid token ({exc})") from None
+        raise _rejected(exc) from None
     return claims
 
 
