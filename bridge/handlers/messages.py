@@ -6,6 +6,7 @@ hands the answer to the turn pipeline.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 from starlette.responses import Response
 
@@ -38,6 +39,8 @@ from ..errors import BadRequest, Conflict, PayloadTooLarge, TurnFailed
 from ..ids import new_id
 from ..responder import Turn
 from .common import new_lease, open_stream, start_turn, take_lease
+
+ItemT = TypeVar("ItemT", bound=ThreadItem)
 
 PENDING_TOOL_LOOKBACK = 20
 NOTHING_PENDING_MESSAGE = (
@@ -86,12 +89,7 @@ async def add_user_message(ctx: RequestContext, req: ThreadsAddUserMessageReq) -
 
 async def retry_after_item(ctx: RequestContext, req: ThreadsRetryAfterItemReq) -> Response:
     """Drop everything after a user message and answer it again (no echo)."""
-    thread = await _open_thread(ctx, req.params.thread_id)
-    item = await ctx.store.load_item(ctx.user_id, thread.id, req.params.item_id)
-    if not isinstance(item, UserMessageItem):
-        raise BadRequest(
-            f"item {item.id!r} is a {item.type}; retry needs a user message", code="invalid_params"
-        )
+    thread, item = await _open_item(ctx, req, UserMessageItem, "; retry needs a user message")
     lease = await take_lease(ctx, thread.id)
     turn = ctx.turn(thread=thread, input=item, inference_options=item.inference_options)
 
@@ -135,12 +133,7 @@ async def add_client_tool_output(
 
 async def add_structured_input(ctx: RequestContext, req: ThreadsAddStructuredInputReq) -> Response:
     """Record the answers (`thread.item.replaced`), then answer."""
-    thread = await _open_thread(ctx, req.params.thread_id)
-    item = await ctx.store.load_item(ctx.user_id, thread.id, req.params.item_id)
-    if not isinstance(item, StructuredInputItem):
-        raise BadRequest(
-            f"item {item.id!r} is a {item.type}, not a structured input", code="invalid_params"
-        )
+    thread, item = await _open_item(ctx, req, StructuredInputItem, ", not a structured input")
     if item.status != "pending":
         raise Conflict(
             f"structured input {item.id!r} was already {item.status}", code="already_answered"
@@ -202,6 +195,21 @@ async def _open_thread(ctx: RequestContext, thread_id: str) -> ThreadMetadata:
     if thread.status.type != "active":
         raise Conflict(f"thread {thread_id!r} is {thread.status.type}", code="thread_not_active")
     return thread
+
+
+async def _open_item(
+    ctx: RequestContext,
+    req: ThreadsRetryAfterItemReq | ThreadsAddStructuredInputReq,
+    kind: type[ItemT],
+    mismatch: str,
+) -> tuple[ThreadMetadata, ItemT]:
+    """The active thread and the item the request names, which must be a `kind` (else a 400
+    whose message ends with `mismatch`)."""
+    thread = await _open_thread(ctx, req.params.thread_id)
+    item = await ctx.store.load_item(ctx.user_id, thread.id, req.params.item_id)
+    if not isinstance(item, kind):
+        raise BadRequest(f"item {item.id!r} is a {item.type}{mismatch}", code="invalid_params")
+    return thread, item
 
 
 def _invalid(ctx: RequestContext, given: UserMessageInput) -> bool:
