@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agents import ModelResponse, ModelSettings, Usage
-from agents.models.interface import Model, ModelTracing
+from agents.models.interface import Model
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
@@ -87,43 +87,27 @@ class StepModel(Model):
 
     def _step(
         self,
-        instructions: str | None,
-        input: str | list[Any],
-        tools: list[Any],
-        settings: ModelSettings,
-    ) -> Step:
-        items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
-        self.inputs.append(list(items))
-        self.instructions = instructions  # read synchronously by next_step, no await between
-        return self.next_step(list(items), {tool.name for tool in tools}, settings)
-
-    async def get_response(
-        self,
         system_instructions: str | None,
         input: str | list[Any],
         model_settings: ModelSettings,
         tools: list[Any],
-        output_schema: Any,
-        handoffs: list[Any],
-        tracing: ModelTracing,
-        **_: Any,
-    ) -> ModelResponse:
-        step = self._step(system_instructions, input, tools, model_settings)
-        output = output_items(step, prefix=self.id_prefix)
+        *_: Any,
+        **__: Any,
+    ) -> Step:
+        """The step for a call with the SDK's `Model` arguments (the rest are not needed)."""
+        items: list[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
+        self.inputs.append(list(items))
+        self.instructions = system_instructions  # read synchronously by next_step, no await between
+        return self.next_step(list(items), {tool.name for tool in tools}, model_settings)
+
+    async def get_response(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        output = output_items(self._step(*args, **kwargs), prefix=self.id_prefix)
         return ModelResponse(output=output, usage=Usage(), response_id=None)
 
     async def stream_response(
-        self,
-        system_instructions: str | None,
-        input: str | list[Any],
-        model_settings: ModelSettings,
-        tools: list[Any],
-        output_schema: Any,
-        handoffs: list[Any],
-        tracing: ModelTracing,
-        **_: Any,
+        self, *args: Any, **kwargs: Any
     ) -> AsyncIterator[ResponseStreamEvent]:
-        step = self._step(system_instructions, input, tools, model_settings)
+        step = self._step(*args, **kwargs)
         async for event in stream_step(step, delay=self.delay, prefix=self.id_prefix):
             yield event
 
