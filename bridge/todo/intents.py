@@ -49,30 +49,36 @@ class NextTask:
 
 
 @dataclass(frozen=True)
-class CompleteTask:
+class ChangeBase:
+    """A change to the task(s) the user named."""
+
     target: Target
 
 
 @dataclass(frozen=True)
-class ReopenTask:
-    target: Target
+class CompleteTask(ChangeBase):
+    """Mark as done: "done", "check off", "I bought the milk"."""
 
 
 @dataclass(frozen=True)
-class RenameTask:
-    target: Target
+class ReopenTask(ChangeBase):
+    """Mark as not done: "reopen", "uncheck", "isn't done after all"."""
+
+
+@dataclass(frozen=True)
+class RenameTask(ChangeBase):
     title: str
 
 
 @dataclass(frozen=True)
-class RescheduleTask:
-    target: Target
+class RescheduleTask(ChangeBase):
     due: str
+    """The new due date, YYYY-MM-DD."""
 
 
 @dataclass(frozen=True)
-class DeleteTask:
-    target: Target
+class DeleteTask(ChangeBase):
+    """Delete: "remove", "get rid of", "don't need to"."""
 
 
 @dataclass(frozen=True)
