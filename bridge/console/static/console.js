@@ -268,8 +268,6 @@
   function applyEvent(event) {
     switch (event.type) {
       case "thread.created":
-        setThread(event.thread);
-        break;
       case "thread.updated":
         setThread(event.thread);
         break;
