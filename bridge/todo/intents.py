@@ -57,28 +57,29 @@ class ChangeBase:
 
 @dataclass(frozen=True)
 class CompleteTask(ChangeBase):
-    """Mark as done: "done", "check off", "I bought the milk"."""
+    """Mark as done: "mark 2 as done", "check off the milk", "finished 3"."""
 
 
 @dataclass(frozen=True)
 class ReopenTask(ChangeBase):
-    """Mark as not done: "reopen", "uncheck", "isn't done after all"."""
+    """Mark as not done: "reopen 2", "uncheck it", "2 isn't done after all"."""
 
 
 @dataclass(frozen=True)
 class RenameTask(ChangeBase):
     title: str
+    """The new title ("rename 2 to buy oat milk")."""
 
 
 @dataclass(frozen=True)
 class RescheduleTask(ChangeBase):
     due: str
-    """The new due date, YYYY-MM-DD."""
+    """The new due date, YYYY-MM-DD ("move 2 to friday")."""
 
 
 @dataclass(frozen=True)
 class DeleteTask(ChangeBase):
-    """Delete: "remove", "get rid of", "don't need to"."""
+    """Delete: "delete 2", "get rid of the milk one", "don't need to call mom"."""
 
 
 @dataclass(frozen=True)
