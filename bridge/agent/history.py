@@ -1,8 +1,10 @@
 """Thread items in, model input out: what the agent is told about the conversation so far.
 
 Everything becomes Responses-style input items, which both the Responses and the Chat
-Completions models accept. Hidden context (such as "the user stopped the previous answer")
-goes in as a bracketed user-side note, the form every OpenAI-compatible server takes.
+Completions models accept (remembered hosted calls go in as the provider's own items only
+with `hosted="items"`, which the responder asks for a Responses API model alone). Hidden
+context (such as "the user stopped the previous answer") goes in as a bracketed user-side
+note, the form every OpenAI-compatible server takes.
 Server tool calls of earlier turns, kept as hidden items (stream.py, `TOOL_MEMORY`), go in as
 the call and its output, so the model remembers what its tools answered (a booking number
 it never repeated in words). Hosted tool calls (web search, image generation…) are kept the

@@ -122,6 +122,8 @@ def summary(content: dict[str, Any]) -> str:
             text = _code(item)
         case "mcp_call":
             text = _mcp(item)
+        case "image_generation_call" if failed:
+            text = "Tried to generate an image"
         case "image_generation_call":
             text = _image(item, shown=bool(content.get("image_chars")))
         case _:

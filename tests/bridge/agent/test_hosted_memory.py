@@ -270,8 +270,12 @@ async def test_hosted_calls_convert_per_type() -> None:
             },
             "Opened the web page https://x.example (status: failed)",
         ),
+        (
+            {"type": "image_generation_call", "id": "ig_9", "status": "failed"},
+            "Tried to generate an image (status: failed)",
+        ),
     ],
-    ids=["file_search", "code_interpreter", "mcp", "failed_open_page"],
+    ids=["file_search", "code_interpreter", "mcp", "failed_open_page", "failed_image"],
 )
 def test_summaries_say_what_was_asked_and_found(item: dict[str, Any], expected: str) -> None:
     assert summary({"kind": HOSTED_MEMORY, "item": item}) == expected
