@@ -31,6 +31,7 @@ from .attachment_input import attachment_reader
 from .client_tools import ClientTool, stop_at_client_tools
 from .context import AgentContext
 from .history import AttachmentReader, ItemConverter, build_input
+from .hosted_memory import replay_for
 from .merge import MergedStream
 from .models import ModelCatalog, model_failure
 from .progress import ProgressLabel, tool_progress
@@ -199,7 +200,10 @@ class AgentResponder(Generic[TState]):
         agent = self._agent(turn)
         history = await turn.history(last=turn.settings.history_items)
         agent_input = await build_input(
-            history, read_attachment=self._reader(turn), convert=self.convert
+            history,
+            read_attachment=self._reader(turn),
+            convert=self.convert,
+            hosted=replay_for(agent.model),
         )
         state = self.context(turn)
         if inspect.isawaitable(state):

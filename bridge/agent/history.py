@@ -1,14 +1,22 @@
 """Thread items in, model input out: what the agent is told about the conversation so far.
 
 Everything becomes Responses-style input items, which both the Responses and the Chat
-Completions models accept. Hidden context (such as "the user stopped the previous answer")
-goes in as a bracketed user-side note, the form every OpenAI-compatible server takes.
+Completions models accept (remembered hosted calls go in as the provider's own items only
+with `hosted="items"`, which the responder asks for a Responses API model alone). Hidden
+context (such as "the user stopped the previous answer") goes in as a bracketed user-side
+note, the form every OpenAI-compatible server takes.
 Server tool calls of earlier turns, kept as hidden items (stream.py, `TOOL_MEMORY`), go in as
 the call and its output, so the model remembers what its tools answered (a booking number
-it never repeated in words).
+it never repeated in words). Hosted tool calls (web search, image generation…) are kept the
+same way and go in as the provider's own items or as a note, as the model accepts
+(hosted_memory.py). Reasoning of earlier turns is not replayed on its own (its summary is
+shown as a workflow, not kept in a form a provider takes back); the answer and the calls
+carry what it led to. Only the reasoning item a hosted call followed goes back, beside it.
 
 The conversion is pluggable per item type: `build_input(items, convert={"widget": f})` uses
 `f(item)` (sync or async, returning input items) for widget items instead of the default.
+A remembered tool call is a `hidden_context_item` whose key is more precise: `function_call`
+for a server tool's call, the provider's type (`web_search_call`…) for a hosted one.
 """
 
 from __future__ import annotations
@@ -38,6 +46,8 @@ from schemas import (
     WorkflowItem,
 )
 
+from .hosted_memory import Replay, hosted_type, is_hosted_memory, replay
+
 InputPart = dict[str, Any]
 ItemConverter = Callable[
     [Any], Sequence[TResponseInputItem] | Awaitable[Sequence[TResponseInputItem]]
@@ -58,11 +68,14 @@ async def build_input(
     *,
     read_attachment: AttachmentReader | None = None,
     convert: Mapping[str, ItemConverter] | None = None,
+    hosted: Replay = "summary",
 ) -> list[TResponseInputItem]:
-    """The model input for a thread's items, oldest first."""
+    """The model input for a thread's items, oldest first; `hosted`: how remembered hosted
+    tool calls go in (`"items"` only for a Responses API model, hosted_memory.py)."""
     out: list[TResponseInputItem] = []
+    reasoning_sent: set[str] = set()
     for item in items:
-        custom = convert.get(item.type) if convert else None
+        custom = _converter(item, convert) if convert else None
         if custom is not None:
             converted = custom(item)
             if inspect.isawaitable(converted):
@@ -91,6 +104,8 @@ async def build_input(
                 out.append(_message("user", f"[Context: {item.content}]"))
             case HiddenContextItem() if _is_tool_memory(item.content):
                 out.extend(_tool_memory(item.content))
+            case HiddenContextItem() if is_hosted_memory(item.content):
+                out.extend(replay(item.content, hosted, reasoning_sent))
             case HiddenContextItem():
                 content = (
                     item.content if isinstance(item.content, str) else json.dumps(item.content)
@@ -102,6 +117,15 @@ async def build_input(
             case _:
                 assert_never(item)
     return out
+
+
+def _converter(item: ThreadItem, convert: Mapping[str, ItemConverter]) -> ItemConverter | None:
+    if isinstance(item, HiddenContextItem):
+        if _is_tool_memory(item.content) and "function_call" in convert:
+            return convert["function_call"]
+        if is_hosted_memory(item.content) and hosted_type(item.content) in convert:
+            return convert[hosted_type(item.content)]
+    return convert.get(item.type)
 
 
 def _message(role: str, text: str) -> TResponseInputItem:

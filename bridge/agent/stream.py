@@ -44,6 +44,7 @@ from ..responder import Turn
 from .context import AgentContext
 from .history import TOOL_MEMORY
 from .hosted import HostedCalls
+from .hosted_memory import record
 from .progress import ProgressLabel
 from .reasoning import ReasoningWorkflows
 
@@ -82,8 +83,10 @@ class TurnEvents:
         self.item_ids: list[str] = []
         """Every item this turn added or finished, in order (for removal on a tripwire)."""
         self.memory: list[HiddenContextItem] = []
-        """Server tool calls with their outputs, to store as hidden items (taken by the
-        responder): the next turn's model input replays them (history.py)."""
+        """Server and hosted tool calls with their outputs, to store as hidden items (taken by
+        the responder): the next turn's model input replays them (history.py)."""
+        self._reasoning_item: Any = None
+        """The last reasoning output item of this model response, kept with a hosted call."""
         self._messages: dict[int, _Message] = {}
         self._reasoning = ReasoningWorkflows(turn)
         self._hosted = HostedCalls(turn)
@@ -161,6 +164,7 @@ class TurnEvents:
             case "response.created":
                 # Output indexes start again at 0 with each model call of the run.
                 self.context.new_step()
+                self._reasoning_item = None
                 return self._close_all()
             case "response.output_item.added":
                 return self._item_added(index, data.item)
@@ -175,8 +179,11 @@ class TurnEvents:
             case "response.output_item.done":
                 if index in self._messages:
                     return self._message_done(index)
+                if getattr(data.item, "type", "") == "reasoning":
+                    self._reasoning_item = data.item
                 if index in self._reasoning:
                     return self._reasoning.finished(index)
+                self._remember_hosted(data.item)
                 return self._hosted.finished(index, data.item)
             case "response.image_generation_call.partial_image":
                 return self._hosted.partial_image(index, data)
@@ -342,6 +349,12 @@ class TurnEvents:
                 )
             )
         return self._client_call()
+
+    def _remember_hosted(self, raw: Any) -> None:
+        # With the reasoning it followed: a reasoning model's call is refused without it.
+        remembered = record(self.turn, raw, self._reasoning_item)
+        if remembered is not None:
+            self.memory.append(remembered)
 
     def _client_call(self) -> list[ThreadStreamEvent]:
         call = self.context.client_call

@@ -263,6 +263,22 @@ def reasoning(summaries: list[str], *, item_id: str = "rs_1") -> dict[str, Any]:
     return {"item": item, "events": events}
 
 
+def hosted(item: dict[str, Any]) -> dict[str, Any]:
+    """A hosted tool call (web search…): added in progress, then done as `item`."""
+
+    def events(i: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": "response.output_item.added",
+                "output_index": i,
+                "item": {**item, "status": "in_progress"},
+            },
+            {"type": "response.output_item.done", "output_index": i, "item": item},
+        ]
+
+    return {"item": item, "events": events}
+
+
 # ---- Chat Completions chunks ----------------------------------------------------------------
 
 
