@@ -175,7 +175,8 @@ def _round_trip_table(rt: dict[str, Any]) -> list[str]:
     out = [
         "",
         f"PostgreSQL round trips per phase ((proxied - direct) / {rt['rtt_ms']:.0f} ms RTT, "
-        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each):",
+        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each; "
+        f"rate limiter {rt.get('limiter', 'off')}):",
         "",
     ]
     rows = []

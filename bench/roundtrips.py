@@ -6,6 +6,10 @@ sequential turns (threads.create, then threads.add_user_message, offline model, 
 order alternating. Per phase (first event, first text delta, whole turn) the extra time the
 proxied bridge takes, divided by the RTT, is the number of sequential round trips the bridge
 made in that phase; the figure is the median over rounds of each round's p50s.
+
+Both bridges run as a deployment does by default: the rate limiter on (RATE_LIMIT_PER_MINUTE,
+default 60 a user) counting in the same PostgreSQL (no REDIS_URL), so its round trips, if any,
+are in the figures. Each load run is a user of its own (24 turns, within the default burst).
 """
 
 from __future__ import annotations
@@ -78,7 +82,7 @@ def measure_round_trips(
                     f"bridge-rt-{name}",
                     [
                         *("bridge", "--db", url, "--data-dir", str(work / f"rt-{name}-data")),
-                        *("--log-level", level),
+                        *("--log-level", level, "--limiter", "default"),
                     ],
                     logs,
                 )
@@ -95,12 +99,19 @@ def measure_round_trips(
                             "2",
                             "--text",
                             "hello",
+                            "--user",
+                            f"rt-{name}-{round_}",
                         )
                     )
         finally:
             for server in servers.values():
                 server.stop()
-    out: dict[str, Any] = {"rtt_ms": rtt_ms, "rounds": rounds, "samples": samples}
+    out: dict[str, Any] = {
+        "rtt_ms": rtt_ms,
+        "rounds": rounds,
+        "samples": samples,
+        "limiter": "default (on, counting in the same PostgreSQL)",
+    }
     for op in OPS:
         per_phase: dict[str, Any] = {}
         for phase, key in PHASES.items():
