@@ -6,6 +6,8 @@ processes on one PostgreSQL database, then on one Redis, allow it once between t
 
 from __future__ import annotations
 
+import asyncio
+import math
 import secrets
 import time
 from pathlib import Path
@@ -62,3 +64,56 @@ async def test_rate_limits_two_serve_processes_share_one_limit(tmp_path: Path, s
     finally:
         await drop()
     assert statuses.count(200) == 4 and statuses.count(429) == 6, statuses
+
+
+@pytest.mark.parametrize("shared", ["postgres", "redis"])
+async def test_rate_limits_two_serve_processes_taking_batches_never_exceed_the_limit(
+    tmp_path: Path, shared: str
+) -> None:
+    """Issue 13: at 60 a minute each process takes a user's permits five at a time. A burst of
+    120 concurrent requests over both is admitted at most the limit (plus what refills while
+    it runs, one a second), and short of it by at most the batch each process still holds."""
+    require_postgres()
+    env = {
+        "AUTH_JWT_SECRET": SECRET,
+        "AUTH_SESSION_SECRET": "s" * 40,
+        "RATE_LIMIT_PER_MINUTE": "60",
+        "BRIDGE_OFFLINE": "1",
+        "BRIDGE_SECRET_KEY": "k" * 40,
+    }
+    if shared == "redis":
+        env["REDIS_URL"] = require_redis()
+    sub = f"ann-{secrets.token_hex(6)}"
+    user = jwt.encode({"sub": sub, "exp": int(time.time()) + 600}, SECRET, algorithm="HS256")
+    headers = {"authorization": f"Bearer {user}", "content-type": "application/json"}
+    body = {"type": "threads.list", "params": {}}
+    url, drop = await _pg_schema_url()
+    try:
+        with (
+            bridge_process(DATABASE_URL=url, BRIDGE_DATA_DIR=str(tmp_path / "a"), **env) as (
+                _,
+                first,
+            ),
+            bridge_process(DATABASE_URL=url, BRIDGE_DATA_DIR=str(tmp_path / "b"), **env) as (
+                _,
+                second,
+            ),
+        ):
+            async with httpx.AsyncClient(timeout=30) as http:
+                gate = asyncio.Semaphore(16)
+
+                async def send(n: int) -> httpx.Response:
+                    async with gate:
+                        base = (first, second)[n % 2]
+                        return await http.post(f"{base}/chatkit", json=body, headers=headers)
+
+                started = time.monotonic()
+                responses = await asyncio.gather(*(send(n) for n in range(120)))
+                elapsed = time.monotonic() - started
+    finally:
+        await drop()
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {200, 429}, statuses
+    allowed = statuses.count(200)
+    assert 60 - 2 * 5 <= allowed <= 60 + math.floor(elapsed), (allowed, elapsed)
+    assert all(r.headers["retry-after"] == "1" for r in responses if r.status_code == 429)
