@@ -100,10 +100,16 @@ class PermitBatches:
         held = self._held.get(key)
         return held.count(self._clock()) if held is not None else 0
 
-    async def settle(self) -> None:
-        """Wait for the takes in flight (tests; shutting down)."""
-        tasks = [h.taking for h in self._held.values() if h.taking is not None]
-        await asyncio.gather(*tasks, return_exceptions=True)
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait for the takes in flight, up to `timeout` s, then cancel what is left (a store
+        that stopped answering must not hold up a shutdown)."""
+        tasks = {h.taking for h in self._held.values() if h.taking is not None}
+        if not tasks:
+            return
+        _, late = await asyncio.wait(tasks, timeout=timeout)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
     async def take(self, key: str, per_minute: int) -> float:
         """Admit one request for `key`: 0, or the seconds until one would be admitted."""

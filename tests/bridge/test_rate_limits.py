@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
 
@@ -637,3 +638,52 @@ async def test_gate_reads_the_retired_token_beside_the_limiters_take(
         await gate.admit(_session_request(token))
     assert refused.value.code == "token_retired"
     await gate.limiter.close()
+
+
+async def test_rate_limits_a_shutdown_does_not_wait_for_a_store_that_hangs(
+    store_factory: Callable[[], Any],
+) -> None:
+    store = Counting(await store_factory(), delay=30.0)
+    limiter = RateLimiter(60, store=store, clock=Clock())
+    waiting = asyncio.create_task(limiter.check("ann"))
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await limiter.permits.settle(timeout=0.2)
+    assert time.monotonic() - started < 5
+    with pytest.raises(asyncio.CancelledError):
+        await waiting  # its take was cancelled: the request goes with the shutdown
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_shared_store_a_counter_table_from_before_issue_13_gains_its_column(
+    dialect: str, tmp_path: Path
+) -> None:
+    """Tables made by an earlier version have no `taken` column: start-up adds it, and the
+    counts they hold are kept."""
+    drop = None
+    url = f"sqlite:///{tmp_path}/old.db"
+    if dialect == "postgres":
+        require_postgres()
+        url, drop = await _pg_schema_url()
+    engine = make_engine(url)
+    real = "DOUBLE PRECISION" if dialect == "postgres" else "REAL"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(f"CREATE TABLE bridge_rate_limits (key TEXT PRIMARY KEY, tat {real} NOT NULL)")
+            )
+            await conn.execute(
+                text("INSERT INTO bridge_rate_limits (key, tat) VALUES ('user:ann', :tat)"),
+                {"tat": 1_000_000.0 + 57.0},  # 57 of 60 spent
+            )
+        for _ in range(2):  # a second start (another worker) finds it done
+            await SQLStore(engine).start()
+        store = SQLStore(engine)
+        assert await store.take_up_to("user:ann", 60, 1_000_000.0, 5) == (3, 0.0)
+        assert (await store.take_up_to("user:ann", 60, 1_000_000.0, 5))[0] == 0
+    finally:
+        await engine.dispose()
+        if drop is not None:
+            await drop()
