@@ -175,21 +175,24 @@ def _round_trip_table(rt: dict[str, Any]) -> list[str]:
     out = [
         "",
         f"PostgreSQL round trips per phase ((proxied - direct) / {rt['rtt_ms']:.0f} ms RTT, "
-        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each):",
+        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each; "
+        f"rate limiter {rt.get('limiter', 'off')}):",
         "",
     ]
     rows = []
-    for op in ("threads.create", "threads.add_user_message"):
-        for phase, s in rt[op].items():
-            rows.append(
-                [
-                    op,
-                    phase.replace("_", " "),
-                    _num(s["round_trips"], 1),
-                    _num(s["direct_ms"], 2),
-                    _num(s["proxied_ms"], 2),
-                ]
-            )
+    configs = [("", rt)] + ([(" (limiter off)", rt["limiter_off"])] if "limiter_off" in rt else [])
+    for label, config in configs:
+        for op in ("threads.create", "threads.add_user_message"):
+            for phase, s in config[op].items():
+                rows.append(
+                    [
+                        op + label,
+                        phase.replace("_", " "),
+                        _num(s["round_trips"], 1),
+                        _num(s["direct_ms"], 2),
+                        _num(s["proxied_ms"], 2),
+                    ]
+                )
     return out + _table(["op", "phase", "round trips", "direct p50 ms", "proxied p50 ms"], rows)
 
 

@@ -6,6 +6,12 @@ sequential turns (threads.create, then threads.add_user_message, offline model, 
 order alternating. Per phase (first event, first text delta, whole turn) the extra time the
 proxied bridge takes, divided by the RTT, is the number of sequential round trips the bridge
 made in that phase; the figure is the median over rounds of each round's p50s.
+
+The figures the targets check are a deployment's default: the rate limiter on
+(RATE_LIMIT_PER_MINUTE, 60 a user) counting in the same PostgreSQL (no REDIS_URL), so its
+round trips, if any, are in them. A second pair of bridges with the limiter off runs in the
+same rounds, for comparison (`limiter_off`). Each load run is a user of its own (24 turns,
+within the default burst).
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ PHASES = {
     "whole_turn": "turn_p50_ms",
 }
 OPS = ("threads.create", "threads.add_user_message")
+LIMITERS = ("default", "off")
+"""The rate limiter as a deployment has it (the targets' figures), and off (for comparison)."""
 
 
 @contextmanager
@@ -63,56 +71,72 @@ def delay_proxy(url: str, rtt_ms: float) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 def measure_round_trips(
     pg_url: str, work: Path, logs: Path, *, rounds: int, samples: int, rtt_ms: float, level: str
 ) -> dict[str, Any]:
-    """Round trips per phase and op: median over rounds of (proxied - direct) / RTT."""
-    runs: dict[str, list[dict[str, Any]]] = {"direct": [], "proxied": []}
+    """Round trips per phase and op: median over rounds of (proxied - direct) / RTT, with the
+    rate limiter as deployed (the targets), and under `limiter_off` without it, same rounds."""
+    runs: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with delay_proxy(pg_url, rtt_ms) as proxied_url:
         servers = {}
         try:
-            for name, url in (("direct", pg_url), ("proxied", proxied_url)):
-                servers[name] = Server.start(
-                    f"bridge-rt-{name}",
-                    [
-                        *("bridge", "--db", url, "--data-dir", str(work / f"rt-{name}-data")),
-                        *("--log-level", level),
-                    ],
-                    logs,
-                )
+            for limiter in LIMITERS:
+                for name, url in (("direct", pg_url), ("proxied", proxied_url)):
+                    data = str(work / f"rt-{limiter}-{name}-data")
+                    servers[limiter, name] = Server.start(
+                        f"bridge-rt-{limiter}-{name}",
+                        [
+                            *("bridge", "--db", url, "--data-dir", data),
+                            *("--log-level", level, "--limiter", limiter),
+                        ],
+                        logs,
+                    )
+                    runs[limiter, name] = []
             for round_ in range(rounds):
                 order = ["direct", "proxied"] if round_ % 2 == 0 else ["proxied", "direct"]
-                for name in order:
-                    runs[name].append(
-                        load(
-                            "ttfe",
-                            servers[name].port,
-                            "--samples",
-                            str(samples),
-                            "--warmup-samples",
-                            "2",
-                            "--text",
-                            "hello",
+                for limiter in LIMITERS:
+                    for name in order:
+                        runs[limiter, name].append(
+                            load(
+                                "ttfe",
+                                servers[limiter, name].port,
+                                *("--samples", str(samples), "--warmup-samples", "2"),
+                                *("--text", "hello", "--user", f"rt-{limiter}-{name}-{round_}"),
+                            )
                         )
-                    )
         finally:
             for server in servers.values():
                 server.stop()
-    out: dict[str, Any] = {"rtt_ms": rtt_ms, "rounds": rounds, "samples": samples}
+    out: dict[str, Any] = {
+        "rtt_ms": rtt_ms,
+        "rounds": rounds,
+        "samples": samples,
+        "limiter": "default (on, counting in the same PostgreSQL)",
+        **_per_phase(runs["default", "direct"], runs["default", "proxied"], rtt_ms),
+        "limiter_off": _per_phase(runs["off", "direct"], runs["off", "proxied"], rtt_ms),
+    }
+    return out
+
+
+def _per_phase(
+    direct: list[dict[str, Any]], proxied: list[dict[str, Any]], rtt_ms: float
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for op in OPS:
         per_phase: dict[str, Any] = {}
         for phase, key in PHASES.items():
             trips = [
-                (p[op][key] - d[op][key]) / rtt_ms
-                for d, p in zip(runs["direct"], runs["proxied"], strict=True)
+                (p[op][key] - d[op][key]) / rtt_ms for d, p in zip(direct, proxied, strict=True)
             ]
             per_phase[phase] = {
                 "round_trips": statistics.median(trips),
                 "rounds": [round(t, 2) for t in trips],
-                "direct_ms": statistics.median(d[op][key] for d in runs["direct"]),
-                "proxied_ms": statistics.median(p[op][key] for p in runs["proxied"]),
+                "direct_ms": statistics.median(d[op][key] for d in direct),
+                "proxied_ms": statistics.median(p[op][key] for p in proxied),
             }
         out[op] = per_phase
     return out

@@ -38,8 +38,12 @@ class HeaderAuthenticator:
         return Principal(request.headers.get(BENCH_USER_HEADER, BENCH_USER), {})
 
 
-def bridge_app(db_url: str, data_dir: Path) -> Starlette:
-    """The bridge on `db_url`, answering with the bench responder (offline model fallback)."""
+def bridge_app(db_url: str, data_dir: Path, *, limiter: str = "off") -> Starlette:
+    """The bridge on `db_url`, answering with the bench responder (offline model fallback).
+
+    `limiter="default"` keeps the rate limiter a deployment gets (RATE_LIMIT_PER_MINUTE,
+    counting in the same database); "off" measures the bridge without it.
+    """
     from bridge.app import create_app
     from bridge.limits import RateLimiter
     from bridge.settings import Settings
@@ -57,7 +61,7 @@ def bridge_app(db_url: str, data_dir: Path) -> Starlette:
         app=TodoApp(),  # the offline fallback uses the todo tools and their tables
         responder=BenchResponder(fallback),
         authenticator=HeaderAuthenticator(),
-        limiter=RateLimiter(0),
+        limiter=RateLimiter(0) if limiter == "off" else None,
     )
 
 
@@ -182,6 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     bridge.add_argument("--port", type=int, required=True)
     bridge.add_argument("--db", required=True)
     bridge.add_argument("--data-dir", type=Path, required=True)
+    bridge.add_argument("--limiter", choices=["off", "default"], default="off")
     bare = sub.add_parser("bare")
     bare.add_argument("--port", type=int, required=True)
     bare.add_argument("--bodies", type=Path, required=True)
@@ -192,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
         kind.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     if args.kind == "bridge":
-        app = bridge_app(args.db, args.data_dir)
+        app = bridge_app(args.db, args.data_dir, limiter=args.limiter)
     elif args.kind == "bare-pg":
         app = bare_pg_app(args.db)
     else:

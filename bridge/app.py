@@ -232,6 +232,7 @@ def create_app(
             async with app_lifespan(services), responder_running(services):
                 yield
         finally:
+            await limiter.close()  # its takes in flight finish before their store closes
             for one in stores:
                 await one.close()
             await store.close()

@@ -6,10 +6,16 @@ refresh, the app's routes (`/api/tasks`) and `/mcp` all call `Gate.admit`. It au
 refreshes) and counts the request in the shared rate limiter: against the user when it
 authenticates, against the client address when it does not (so a flood of bad tokens is
 limited too). One limiter, one store: every worker counts in the same place.
+
+Round trips (issue 13): a user's request is admitted from permits this worker holds
+(bridge/permits.py), so in steady use the gate does not wait for the store; a bridge session
+token also needs its retirement read, which runs beside the limiter's take (`asyncio.gather`):
+at most one awaited round trip for the gate, never two.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +23,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 
-from .auth import Principal, check_not_retired
+from .auth import Principal, check_not_retired, session_jti
 from .errors import BridgeError, Unauthorized, Unavailable
 from .shared_store import MemoryStore, SharedStore
 
@@ -60,15 +66,36 @@ class Gate:
     async def _admit(self, request: Request, check: Check | None, files: bool) -> Principal:
         try:
             principal = await (check or self.authenticator.authenticate)(request)
-            # A session token a refresh replaced is refused on every route, by every worker.
-            await check_not_retired(principal, self.shared)
         except Unauthorized:
-            if self.limiter is not None:
-                await self.limiter.check_address(client_address(request))
+            await self._count_address(request)
             raise
-        if self.limiter is not None:
-            if files:
-                await self.limiter.check_files(principal.user_id)
-            else:
-                await self.limiter.check(principal.user_id)
+        if session_jti(principal) is None:
+            await self._count_user(principal, files)
+            return principal
+        # A session token a refresh replaced is refused on every route, by every worker; its
+        # read and the limiter's take wait together. A retired token is a 401 (counted against
+        # the address too), whatever the limiter said.
+        retired, counted = await asyncio.gather(
+            check_not_retired(principal, self.shared),
+            self._count_user(principal, files),
+            return_exceptions=True,
+        )
+        if isinstance(retired, Unauthorized):
+            await self._count_address(request)
+            raise retired
+        for outcome in (retired, counted):
+            if isinstance(outcome, BaseException):
+                raise outcome
         return principal
+
+    async def _count_user(self, principal: Principal, files: bool) -> None:
+        if self.limiter is None:
+            return
+        if files:
+            await self.limiter.check_files(principal.user_id)
+        else:
+            await self.limiter.check(principal.user_id)
+
+    async def _count_address(self, request: Request) -> None:
+        if self.limiter is not None:
+            await self.limiter.check_address(client_address(request))

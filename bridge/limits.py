@@ -11,6 +11,7 @@ from starlette.requests import Request
 from bridge.env import Env
 from bridge.errors import BadRequest, PayloadTooLarge, RateLimited, UnsupportedMediaType
 from bridge.mediatypes import InvalidMediaType, parse_media_type
+from bridge.permits import PermitBatches
 from bridge.shared_store import MemoryStore, SharedStore
 
 
@@ -23,6 +24,11 @@ class RateLimiter:
     against their address, `anonymous_per_minute` (`RATE_LIMIT_ANONYMOUS_PER_MINUTE`, default
     30). With the app's store (its database, or Redis) every worker counts in the same place;
     the default `MemoryStore` counts in this process only. 0 turns a limit off.
+
+    A user's requests are admitted from permits this worker takes from the store a few at a
+    time (bridge/permits.py), so they do not wait for the store in steady use; requests that
+    did not authenticate are counted one by one (they are refused anyway, and a flood of them
+    should not hold permits).
     """
 
     def __init__(
@@ -42,6 +48,7 @@ class RateLimiter:
         self.anonymous_per_minute = anonymous
         self.store: SharedStore = store if store is not None else MemoryStore()
         self._clock = clock
+        self.permits = PermitBatches(self.store, clock)
 
     @classmethod
     def from_env(
@@ -56,22 +63,29 @@ class RateLimiter:
             store=store,
         )
 
+    async def close(self) -> None:
+        """Let the takes in flight finish (before the store closes)."""
+        await self.permits.settle()
+
     async def check(self, user_id: str) -> None:
         """Count one request of `user_id`, or raise RateLimited with the seconds to wait."""
-        await self._take(f"user:{user_id}", self.per_minute, "")
+        await self._take(f"user:{user_id}", self.per_minute, "", batched=True)
 
     async def check_files(self, user_id: str) -> None:
         """Count one request of `user_id` to an attachment URL (upload or preview)."""
-        await self._take(f"files:{user_id}", self.per_minute, " to attachment URLs")
+        await self._take(f"files:{user_id}", self.per_minute, " to attachment URLs", batched=True)
 
     async def check_address(self, address: str) -> None:
         """Count one request that did not authenticate, from `address`."""
         await self._take(f"addr:{address}", self.anonymous_per_minute, " without valid auth")
 
-    async def _take(self, key: str, per_minute: int, what: str) -> None:
+    async def _take(self, key: str, per_minute: int, what: str, *, batched: bool = False) -> None:
         if per_minute == 0:
             return
-        wait = await self.store.take(key, per_minute, self._clock())
+        if batched:
+            wait = await self.permits.take(key, per_minute)
+        else:
+            wait = await self.store.take(key, per_minute, self._clock())
         if wait > 0:
             # The epsilon keeps float dust (20.000000001 s) from adding a whole second.
             retry_after = max(1, math.ceil(wait - 1e-6))

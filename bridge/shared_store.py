@@ -9,7 +9,9 @@ One store per deployment, picked by `make_shared_store`:
 
 Rate limits use GCRA (the generic cell rate algorithm): one number per key, the "theoretical
 arrival time" `tat`, updated in one atomic statement. A key allows bursts of `per_minute` and
-refills at `per_minute` a minute, like a token bucket, but needs no read-modify-write.
+refills at `per_minute` a minute, like a token bucket, but needs no read-modify-write. One
+statement may take several permits at once (`take_up_to`: as many as the burst has room for),
+which is how a worker takes a batch (bridge/permits.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ _TABLES = {
         "(jti TEXT PRIMARY KEY, until REAL NOT NULL)",
     ),
 }
+# How many permits the last take granted (issue 13: a take may grant several); added to
+# tables made before it.
+_TAKEN = "ALTER TABLE bridge_rate_limits ADD COLUMN taken INTEGER NOT NULL DEFAULT 1"
 # Full buckets and expired tokens are forgotten now and then (they change no answer).
 _SWEEP_ONE_IN = 500
 
@@ -51,6 +56,12 @@ class SharedStore(Protocol):
 
     async def take(self, key: str, per_minute: int, now: float) -> float:
         """Count one request for `key`: 0 if allowed, else the seconds until it would be."""
+
+    async def take_up_to(
+        self, key: str, per_minute: int, now: float, most: int
+    ) -> tuple[int, float]:
+        """Count up to `most` requests for `key` at once, as many as the burst has room for:
+        (how many, 0), or (0, the seconds until one would be allowed). `most <= per_minute`."""
 
     async def retire(self, jti: str, until: float) -> bool:
         """Retire a token id until `until`; False if it was already retired."""
@@ -91,6 +102,18 @@ class MemoryStore:
                 self._tats = {k: v for k, v in self._tats.items() if v > now}
         return wait
 
+    async def take_up_to(
+        self, key: str, per_minute: int, now: float, most: int
+    ) -> tuple[int, float]:
+        """See SharedStore.take_up_to (one `take` at a time: nothing else runs in between)."""
+        granted = 0
+        while granted < most:
+            wait = await self.take(key, per_minute, now)
+            if wait > 0:
+                return (granted, 0.0) if granted else (0, wait)
+            granted += 1
+        return granted, 0.0
+
     async def retire(self, jti: str, until: float) -> bool:
         """See SharedStore.retire."""
         if jti in self._retired:
@@ -118,53 +141,77 @@ class SQLStore:
         self._autocommit: AsyncEngine = engine
         if self.dialect == "postgresql":
             self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-        greatest = "GREATEST" if self.dialect == "postgresql" else "MAX"
+        pg = self.dialect == "postgresql"
+        greatest, least = ("GREATEST", "LEAST") if pg else ("MAX", "MIN")
+        floor = "FLOOR({})" if pg else "CAST({} AS INTEGER)"  # positive: SQLite truncates
+        base = f"{greatest}(bridge_rate_limits.tat, :now)"
+        # As many of `most` as fit under the burst (at least one, once the WHERE let it in).
+        fits = floor.format(f"(:now + 60.000000001 - {base}) / :interval")
+        granted = f"{least}(:most, {greatest}(1, {fits}))"
         # Allowed: the row is written and returned. Refused: nothing is written or returned.
+        # The SET expressions all read the row as it was; `taken` says how many were granted.
         self._take = text(
-            "INSERT INTO bridge_rate_limits (key, tat) VALUES (:key, :now + :interval) "
-            "ON CONFLICT (key) DO UPDATE "
-            f"SET tat = {greatest}(bridge_rate_limits.tat, :now) + :interval "
-            f"WHERE {greatest}(bridge_rate_limits.tat, :now) + :interval - :now <= 60.000000001 "
-            "RETURNING tat"
+            "INSERT INTO bridge_rate_limits (key, tat, taken) "
+            "VALUES (:key, :now + :interval * :most, :most) "
+            f"ON CONFLICT (key) DO UPDATE SET tat = {base} + :interval * {granted}, "
+            f"taken = {granted} "
+            f"WHERE {base} + :interval - :now <= 60.000000001 "
+            "RETURNING taken"
         )
 
     async def start(self) -> None:
         """Create the tables if they are not there (two workers may race: both succeed)."""
         for statement in _TABLES[self.dialect]:
-            try:
-                async with self.engine.begin() as conn:
-                    await conn.execute(text(statement))
-            except DBAPIError:
-                # Another worker created it between our check and create (PostgreSQL's
-                # IF NOT EXISTS is not atomic against a concurrent CREATE).
-                async with self.engine.connect() as conn:
-                    table = statement.split("EXISTS ")[1].split()[0]
-                    await conn.execute(text(f"SELECT 1 FROM {table} LIMIT 1"))
+            table = statement.split("EXISTS ")[1].split()[0]
+            await self._ddl(statement, f"SELECT 1 FROM {table} LIMIT 1")
+        taken = "SELECT taken FROM bridge_rate_limits LIMIT 1"
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text(taken))
+        except DBAPIError:  # a table made before issue 13
+            await self._ddl(_TAKEN, taken)
+
+    async def _ddl(self, statement: str, check: str) -> None:
+        try:
+            async with self.engine.begin() as conn:
+                await conn.execute(text(statement))
+        except DBAPIError:
+            # Another worker made it between our check and ours (PostgreSQL's IF NOT EXISTS is
+            # not atomic against a concurrent CREATE): fine if it is there now.
+            async with self.engine.connect() as conn:
+                await conn.execute(text(check))
 
     async def close(self) -> None:
         """Nothing to close: the pool is the app's engine's, and the app disposes it."""
 
     async def take(self, key: str, per_minute: int, now: float) -> float:
         """See SharedStore.take."""
+        return (await self.take_up_to(key, per_minute, now, 1))[1]
+
+    async def take_up_to(
+        self, key: str, per_minute: int, now: float, most: int
+    ) -> tuple[int, float]:
+        """See SharedStore.take_up_to."""
         interval = 60.0 / per_minute
-        params = {"key": key, "now": now, "interval": interval}
+        params = {"key": key, "now": now, "interval": interval, "most": most}
         for attempt in (1, 2):
             try:
                 async with self._autocommit.begin() as conn:
-                    if (await conn.execute(self._take, params)).first() is not None:
+                    taken = (await conn.execute(self._take, params)).scalar()
+                    if taken is not None:
                         if random.randrange(_SWEEP_ONE_IN) == 0:
                             await conn.execute(
                                 text("DELETE FROM bridge_rate_limits WHERE tat < :now"),
                                 {"now": now},
                             )
-                        return 0.0
+                        return int(taken), 0.0
                     tat = (
                         await conn.execute(
                             text("SELECT tat FROM bridge_rate_limits WHERE key = :key"),
                             {"key": key},
                         )
                     ).scalar_one()
-                return max(float(tat), now) + interval - now - 60.0
+                return 0, max(float(tat), now) + interval - now - 60.0
             except DBAPIError as exc:
                 if attempt == 2 or not exc.connection_invalidated:
                     raise
@@ -200,16 +247,20 @@ class SQLStore:
         return until is not None and float(until) > now
 
 
-# KEYS[1]: the counter; ARGV: now, interval. Returns "0" if allowed, else the seconds to wait.
+# KEYS[1]: the counter; ARGV: now, interval, most. Returns {granted, "0"} when allowed (as many
+# of `most` as fit under the burst), else {0, the seconds to wait}.
 _GCRA_LUA = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local tat = tonumber(redis.call('GET', KEYS[1]) or ARGV[1])
-local new = math.max(tat, now) + interval
-local over = new - now - 60.0
-if over > 0.000000001 then return tostring(over) end
+local base = math.max(tat, now)
+local over = base + interval - now - 60.0
+if over > 0.000000001 then return {0, tostring(over)} end
+local fits = math.floor((now + 60.000000001 - base) / interval)
+local n = math.min(tonumber(ARGV[3]), math.max(1, fits))
+local new = base + n * interval
 redis.call('SET', KEYS[1], tostring(new), 'PX', math.ceil((new - now) * 1000))
-return '0'
+return {n, '0'}
 """
 
 
@@ -234,8 +285,16 @@ class RedisStore:
 
     async def take(self, key: str, per_minute: int, now: float) -> float:
         """See SharedStore.take."""
-        wait = await self._script(keys=[f"{self.prefix}rl:{key}"], args=[now, 60.0 / per_minute])
-        return float(wait)
+        return (await self.take_up_to(key, per_minute, now, 1))[1]
+
+    async def take_up_to(
+        self, key: str, per_minute: int, now: float, most: int
+    ) -> tuple[int, float]:
+        """See SharedStore.take_up_to."""
+        granted, wait = await self._script(
+            keys=[f"{self.prefix}rl:{key}"], args=[now, 60.0 / per_minute, most]
+        )
+        return int(granted), float(wait)
 
     async def retire(self, jti: str, until: float) -> bool:
         """See SharedStore.retire."""

@@ -31,6 +31,7 @@ from .session_tokens import (
     check_not_retired,
     issue_session,
     session_endpoint,
+    session_jti,
     session_refresh_endpoint,
     verify_session_token,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "issue_session",
     "make_authenticator",
     "session_endpoint",
+    "session_jti",
     "session_refresh_endpoint",
     "verify_session_token",
 ]

@@ -49,12 +49,22 @@ def verify_session_token(token: str, settings: AuthSettings) -> Principal:
     return _principal(claims, "sub")
 
 
-async def check_not_retired(principal: Principal, store: SharedStore) -> None:
-    """Unauthorized if `principal` comes from a session token a refresh has replaced."""
+def session_jti(principal: Principal) -> str | None:
+    """The id of the bridge session token `principal` comes from (a refresh may retire it)."""
     claims = principal.claims
     if claims.get("iss") != SESSION_ISSUER or "jti" not in claims:
-        return
-    if await store.is_retired(str(claims["jti"]), time.time()):
+        return None
+    return str(claims["jti"])
+
+
+async def check_not_retired(principal: Principal, store: SharedStore) -> None:
+    """Unauthorized if `principal` comes from a session token a refresh has replaced.
+
+    One store read for a bridge session token (nothing for other tokens): the gate runs it
+    beside the rate limiter's take, so together they cost at most one round trip.
+    """
+    jti = session_jti(principal)
+    if jti is not None and await store.is_retired(jti, time.time()):
         raise _unauthorized("session token was replaced by a refresh", "token_retired")
 
 

@@ -10,6 +10,8 @@ Redis (the last two skip without a server, and fail in CI).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -19,11 +21,16 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.requests import Request
 
-from bridge.auth import AuthSettings, JWTAuthenticator
-from bridge.errors import RateLimited
+from bench.roundtrips import delay_proxy
+from bridge.auth import AuthSettings, JWTAuthenticator, Principal, issue_session
+from bridge.errors import RateLimited, Unauthorized
+from bridge.gate import Gate
 from bridge.limits import RateLimiter
+from bridge.permits import HOLD_SECONDS
 from bridge.shared_store import MemoryStore, RedisStore, SharedStore, SQLStore
 from bridge.todo.todo_app import TodoApp
 from db import make_engine
@@ -357,3 +364,326 @@ async def test_the_sql_store_counts_on_the_apps_one_pool() -> None:
     finally:
         await engine.dispose()
         await drop()
+
+
+# ---- issue 13: a worker takes a user's permits a batch at a time ------------------------------
+
+
+class Counting:
+    """A real store, with its operations counted (and, with `delay`, slowed down, and with
+    `failing`, refused as a store that went away would)."""
+
+    def __init__(self, store: SharedStore, delay: float = 0.0) -> None:
+        self.store = store
+        self.delay = delay
+        self.failing = False
+        self.takes = 0
+        self.reads = 0
+        self.in_flight = 0
+        self.most_in_flight = 0
+
+    async def _op(self, call: Callable[[], Any]) -> Any:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            if self.failing:
+                raise ConnectionRefusedError("connection refused")
+            return await call()
+        finally:
+            self.in_flight -= 1
+
+    async def start(self) -> None:
+        await self.store.start()
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    async def take(self, key: str, per_minute: int, now: float) -> float:
+        self.takes += 1
+        wait: float = await self._op(lambda: self.store.take(key, per_minute, now))
+        return wait
+
+    async def take_up_to(
+        self, key: str, per_minute: int, now: float, most: int
+    ) -> tuple[int, float]:
+        self.takes += 1
+        taken: tuple[int, float] = await self._op(
+            lambda: self.store.take_up_to(key, per_minute, now, most)
+        )
+        return taken
+
+    async def retire(self, jti: str, until: float) -> bool:
+        done: bool = await self._op(lambda: self.store.retire(jti, until))
+        return done
+
+    async def is_retired(self, jti: str, now: float) -> bool:
+        self.reads += 1
+        retired: bool = await self._op(lambda: self.store.is_retired(jti, now))
+        return retired
+
+
+async def test_shared_store_take_up_to_takes_what_fits_under_the_burst(
+    store_factory: Callable[[], Any],
+) -> None:
+    store = await store_factory()
+    now = 1_000_000.0
+    assert await store.take_up_to("user:ann", 10, now, 4) == (4, 0.0)
+    assert await store.take_up_to("user:ann", 10, now, 4) == (4, 0.0)
+    assert await store.take_up_to("user:ann", 10, now, 4) == (2, 0.0)  # only 2 left of 10
+    granted, wait = await store.take_up_to("user:ann", 10, now, 4)
+    assert granted == 0 and wait == pytest.approx(6.0)  # one permit every 6 s
+    assert await store.take("user:ann", 10, now + 6.0) == 0.0
+    assert await store.take_up_to("user:ann", 10, now + 12.0, 4) == (1, 0.0)
+
+
+async def test_rate_limits_batches_are_exact_across_workers(
+    store_factory: Callable[[], Any],
+) -> None:
+    """Three workers, each taking a user's permits five at a time, admit exactly the limit
+    between them: concurrently (their takes racing in the store), then one at a time."""
+    clock = Clock()
+    workers = [RateLimiter(60, store=await store_factory(), clock=clock) for _ in range(3)]
+    assert workers[0].permits.batch(60) == 5
+
+    async def check(limiter: RateLimiter) -> bool:
+        try:
+            await limiter.check("ann")
+            return True
+        except RateLimited as refused:
+            assert refused.headers == {"Retry-After": "1"}
+            return False
+
+    allowed = sum(await asyncio.gather(*(check(workers[n % 3]) for n in range(90))))
+    assert allowed <= 60
+    for n in range(60):  # the permits some worker still holds are used, none more
+        allowed += await check(workers[n % 3])
+    for limiter in workers:
+        await limiter.close()
+    assert allowed == 60
+    assert sum(limiter.permits.holding("user:ann") for limiter in workers) == 0
+
+
+async def test_rate_limits_steady_requests_do_not_wait_for_the_store(
+    store_factory: Callable[[], Any],
+) -> None:
+    """Only the first request awaits the store; later ones are admitted from the worker's
+    batch while a refill, started when it runs low, runs in the background."""
+    clock = Clock()
+    store = Counting(await store_factory())
+    limiter = RateLimiter(60, store=store, clock=clock)
+    await limiter.check("ann")
+    assert store.takes == 1 and limiter.permits.holding("user:ann") == 4
+    for _ in range(40):
+        before = store.takes
+        await limiter.check("ann")  # no store operation runs while a request is admitted
+        assert store.takes == before
+        await limiter.permits.settle()  # time passes between requests: refills land
+    assert limiter.permits.holding("user:ann") >= 3
+    # One store operation for every three requests or so, none of them awaited by a request.
+    assert 12 <= store.takes <= 16, store.takes
+    await limiter.close()
+
+
+async def test_rate_limits_concurrent_first_requests_share_one_take(
+    store_factory: Callable[[], Any],
+) -> None:
+    store = Counting(await store_factory(), delay=0.02)
+    limiter = RateLimiter(60, store=store, clock=Clock())
+    await asyncio.gather(*(limiter.check("ann") for _ in range(20)))
+    assert store.most_in_flight == 1  # one take in flight per key, never two
+    # Not a take per request: the first asks for 5, a refill for at least 3 (it starts when 2
+    # are left), and the requests waiting share each one.
+    assert store.takes <= 8, store.takes
+    await limiter.close()
+
+
+async def test_rate_limits_held_permits_expire(store_factory: Callable[[], Any]) -> None:
+    clock = Clock()
+    store = Counting(await store_factory())
+    limiter = RateLimiter(60, store=store, clock=clock)
+    await limiter.check("ann")
+    assert limiter.permits.holding("user:ann") == 4
+    clock.now += HOLD_SECONDS
+    assert limiter.permits.holding("user:ann") == 0
+    await limiter.check("ann")  # awaits a take of its own again
+    assert store.takes == 2
+    await limiter.close()
+
+
+async def test_rate_limits_a_failed_background_refill_is_logged_and_the_next_request_waits(
+    store_factory: Callable[[], Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    store = Counting(await store_factory())
+    limiter = RateLimiter(60, store=store, clock=Clock())
+    for _ in range(3):
+        await limiter.check("ann")  # 5 taken, 3 used: 2 left, a refill starts
+    store.failing = True
+    with caplog.at_level(logging.WARNING, logger="bridge.permits"):
+        await limiter.permits.settle()
+    assert "taking permits from the shared store failed" in caplog.text
+    assert "ann" not in caplog.text  # keys name users: not in the log
+    for _ in range(2):
+        await limiter.check("ann")  # the two held permits
+    takes = store.takes
+    with pytest.raises(ConnectionRefusedError):  # the gate answers 503 limiter_unavailable
+        await limiter.check("ann")  # no permit left: it awaits the store, which fails
+    assert store.takes > takes
+    store.failing = False
+    await limiter.check("ann")
+    await limiter.close()
+
+
+async def test_rate_limits_small_limits_are_counted_request_by_request(
+    store_factory: Callable[[], Any],
+) -> None:
+    """Under 24 a minute a batch would be one permit: no batches, no permits held."""
+    store = Counting(await store_factory())
+    limiter = RateLimiter(23, store=store, clock=Clock())
+    for n in range(1, 4):
+        await limiter.check("ann")
+        assert store.takes == n and limiter.permits.holding("user:ann") == 0
+
+
+async def test_rate_limits_a_batched_burst_past_the_limit_is_a_429_with_retry_after(
+    make_app: Callable[..., Any], db_url: str, connect: Callable[..., httpx.AsyncClient]
+) -> None:
+    auth = AuthSettings(jwt_secret=SECRET)
+    engine = make_engine(db_url)
+    app = await make_app(
+        engine=engine,
+        authenticator=JWTAuthenticator(auth),
+        auth_settings=auth,
+        limiter=RateLimiter(60, store=SQLStore(engine), clock=Clock()),
+    )
+    async with connect(app) as http:
+        statuses = []
+        for _ in range(63):
+            response = await http.post(
+                "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
+            )
+            statuses.append(response.status_code)
+        assert statuses == [200] * 60 + [429] * 3, statuses
+        assert response.headers["retry-after"] == "1"
+        assert response.json()["error"]["code"] == "rate_limited"
+
+
+@pytest.mark.postgres
+async def test_rate_limits_a_store_that_goes_down_is_a_503_before_the_stream(
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient]
+) -> None:
+    """The limiter's PostgreSQL goes away (a proxy in front of it stops): once the worker's
+    batch is spent, a turn is refused with 503 before its stream, not admitted unlimited."""
+    require_postgres()
+    pg_url, drop = await _pg_schema_url()
+    auth = AuthSettings(jwt_secret=SECRET)
+    try:
+        with delay_proxy(pg_url, 0.0) as proxied:
+            engine = make_engine(proxied)
+            app = await make_app(
+                authenticator=JWTAuthenticator(auth),
+                auth_settings=auth,
+                limiter=RateLimiter(60, store=SQLStore(engine)),
+            )
+            async with connect(app) as http:
+                turn = {"type": "threads.create", "params": {"input": user_input("hi")}}
+                first = await http.post("/chatkit", json=turn, headers=as_user("ann"))
+                assert first.status_code == 200, first.text
+        async with connect(app) as http:  # the proxy has stopped: the store is down
+            responses = [
+                await http.post("/chatkit", json=turn, headers=as_user("ann")) for _ in range(8)
+            ]
+        statuses = [r.status_code for r in responses]
+        served = statuses.index(503)
+        assert served <= 4 and statuses == [200] * served + [503] * (8 - served), statuses
+        for refused in responses[served:]:
+            assert refused.headers["content-type"].startswith("application/json")
+            assert refused.json()["error"]["code"] == "limiter_unavailable"
+    finally:
+        await engine.dispose()
+        await drop()
+
+
+def _session_request(token: str) -> Request:
+    return Request(
+        {
+            "type": "http",
+            "method": "POST",
+            "path": "/chatkit",
+            "headers": [(b"authorization", f"Bearer {token}".encode())],
+            "client": ("127.0.0.1", 5000),
+        }
+    )
+
+
+async def test_gate_reads_the_retired_token_beside_the_limiters_take(
+    store_factory: Callable[[], Any],
+) -> None:
+    """A bridge session token needs a store read (is it retired?) and the limiter a take: they
+    wait together, one round trip, not two; a retired token is still a 401."""
+    store = Counting(await store_factory(), delay=0.05)
+    settings = AuthSettings(jwt_secret=SECRET, session_secret=b"s" * 40)
+    authenticator = JWTAuthenticator(settings)
+    gate = Gate(authenticator, RateLimiter(60, store=store), store)
+    issued = await issue_session(Principal("ann", {}), settings)
+    token = issued["client_secret"]
+    assert (await gate.admit(_session_request(token))).user_id == "ann"
+    assert store.reads == 1 and store.takes == 1 and store.most_in_flight == 2
+    await gate.admit(_session_request(token))  # from the batch: only the read
+    assert store.reads == 2 and store.takes == 1
+    claims = jwt.decode(token, options={"verify_signature": False})
+    await store.retire(claims["jti"], claims["exp"])
+    with pytest.raises(Unauthorized) as refused:
+        await gate.admit(_session_request(token))
+    assert refused.value.code == "token_retired"
+    await gate.limiter.close()
+
+
+async def test_rate_limits_a_shutdown_does_not_wait_for_a_store_that_hangs(
+    store_factory: Callable[[], Any],
+) -> None:
+    store = Counting(await store_factory(), delay=30.0)
+    limiter = RateLimiter(60, store=store, clock=Clock())
+    waiting = asyncio.create_task(limiter.check("ann"))
+    await asyncio.sleep(0.05)
+    started = time.monotonic()
+    await limiter.permits.settle(timeout=0.2)
+    assert time.monotonic() - started < 5
+    with pytest.raises(asyncio.CancelledError):
+        await waiting  # its take was cancelled: the request goes with the shutdown
+
+
+@pytest.mark.parametrize(
+    "dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+async def test_shared_store_a_counter_table_from_before_issue_13_gains_its_column(
+    dialect: str, tmp_path: Path
+) -> None:
+    """Tables made by an earlier version have no `taken` column: start-up adds it, and the
+    counts they hold are kept."""
+    drop = None
+    url = f"sqlite:///{tmp_path}/old.db"
+    if dialect == "postgres":
+        require_postgres()
+        url, drop = await _pg_schema_url()
+    engine = make_engine(url)
+    real = "DOUBLE PRECISION" if dialect == "postgres" else "REAL"
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(f"CREATE TABLE bridge_rate_limits (key TEXT PRIMARY KEY, tat {real} NOT NULL)")
+            )
+            await conn.execute(
+                text("INSERT INTO bridge_rate_limits (key, tat) VALUES ('user:ann', :tat)"),
+                {"tat": 1_000_000.0 + 57.0},  # 57 of 60 spent
+            )
+        for _ in range(2):  # a second start (another worker) finds it done
+            await SQLStore(engine).start()
+        store = SQLStore(engine)
+        assert await store.take_up_to("user:ann", 60, 1_000_000.0, 5) == (3, 0.0)
+        assert (await store.take_up_to("user:ann", 60, 1_000_000.0, 5))[0] == 0
+    finally:
+        await engine.dispose()
+        if drop is not None:
+            await drop()
