@@ -130,7 +130,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 class RunningLifespan:
-    """An app's lifespan entered and exited in one task of its own (task groups need that)."""
+    """An app's lifespan entered and exited in one task of its own (task groups need that):
+    `start()` and `stop()`, or `async with RunningLifespan(app):`."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
@@ -155,6 +156,13 @@ class RunningLifespan:
         self._stop.set()
         if self._task is not None:
             await self._task
+
+    async def __aenter__(self) -> RunningLifespan:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
 
 
 MakeApp = Callable[..., Awaitable[Starlette]]  # the type of the `make_app` fixture
