@@ -184,7 +184,7 @@ def test_serve_app_plugs_an_app_or_serves_an_asgi_app(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/b.db")
     monkeypatch.setenv("BRIDGE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(APP_ENV, "tests.cli.echo_app:make")
+    monkeypatch.setenv(APP_ENV, "tests.bridge.cli.echo_app:make")
     served = serve_app()
     assert type(served.state.services.app).__name__ == "EchoApp"
     assert not any(getattr(r, "path", "") == "/api/tasks" for r in served.routes)
