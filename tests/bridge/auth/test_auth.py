@@ -38,7 +38,7 @@ from bridge.auth import (
 )
 from bridge.errors import BridgeError, Unauthorized
 
-from ..conftest import Connect
+from ...conftest import Connect
 
 ISSUER = "https://app.example"
 AUDIENCE = "https://app.example"
