@@ -181,7 +181,7 @@ APP_PARTS = (
 
 
 @pytest.fixture
-async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
+async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[MakeApp]:
     """`await make_app(responder=…, **settings)`: an app on the test's database, started.
 
     The parts `create_app` takes (`app`, `responder`, `actions`, `authenticator`, …) go to it;
@@ -190,7 +190,7 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
     app not started, for a test that starts it itself (`RunningLifespan`). Every app answers
     through the frame check (tests/frames.py); started apps stop after the test.
     """
-    started: list[Any] = []
+    started: list[RunningLifespan] = []
 
     async def factory(
         *,
@@ -225,14 +225,14 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
 
 
 @pytest.fixture
-async def app(make_app: Callable[..., Any]) -> Starlette:
+async def app(make_app: MakeApp) -> Starlette:
     """The bridge with the scripted responder, on the test's database."""
     built: Starlette = await make_app()
     return built
 
 
 @pytest.fixture
-def client(app: Starlette, connect: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
+def client(app: Starlette, connect: Connect) -> httpx.AsyncClient:
     """An HTTP client bound to `app` in process (ASGITransport buffers whole bodies)."""
     return connect(app)
 
@@ -252,7 +252,7 @@ def asgi_client(
 
 
 @pytest.fixture
-async def connect() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
+async def connect() -> AsyncIterator[Connect]:
     """`connect(app, headers=…, base_url=…, client=(host, port))`: an in-process client of
     `app` (the bridge or any ASGI app), closed after the test. ASGITransport buffers whole
     bodies, so a stream under test must end; the Host is `bridge.test` (an allowed host of

@@ -18,7 +18,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 import uvicorn
@@ -57,7 +57,7 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
 
 
 @contextmanager
-def running(app: ASGIApp, *, lifespan: str = "on") -> Iterator[str]:
+def running(app: ASGIApp, *, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
     """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:<port>`)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
