@@ -1,4 +1,5 @@
-"""Fixtures every test package shares: databases (SQLite and PostgreSQL), the app factory.
+"""Fixtures every test package shares: databases (SQLite and PostgreSQL), the app factory
+(`make_app`) and the in-process client (`connect`; `asgi_client` outside pytest).
 
 PostgreSQL: `TEST_DATABASE_URL` (default the local `postgresql://postgres@127.0.0.1:5432/test`).
 Each test gets its own schema, so concurrent runs never see each other's rows. Without a
@@ -11,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from bridge.app import create_app
 from bridge.limits import RateLimiter
@@ -128,7 +130,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
 
 
 class RunningLifespan:
-    """An app's lifespan entered and exited in one task of its own (task groups need that)."""
+    """An app's lifespan entered and exited in one task of its own (task groups need that):
+    `start()` and `stop()`, or `async with RunningLifespan(app):`."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
@@ -154,39 +157,66 @@ class RunningLifespan:
         if self._task is not None:
             await self._task
 
+    async def __aenter__(self) -> RunningLifespan:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+MakeApp = Callable[..., Awaitable[Starlette]]  # the type of the `make_app` fixture
+Connect = Callable[..., httpx.AsyncClient]  # the type of the `connect` fixture
+
+APP_PARTS = (
+    "app",
+    "responder",
+    "actions",
+    "authenticator",
+    "auth_settings",
+    "limiter",
+    "engine",
+    "store",
+)
+
 
 @pytest.fixture
-async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
-    """`await make_app(responder=…, **settings)`: a started app on the test's database."""
-    started: list[Any] = []
+async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[MakeApp]:
+    """`await make_app(responder=…, **settings)`: an app on the test's database, started.
 
-    async def factory(**kwargs: Any) -> Starlette:
-        parts = {
-            k: kwargs.pop(k)
-            for k in (
-                "app",
-                "responder",
-                "actions",
-                "authenticator",
-                "auth_settings",
-                "limiter",
-                "engine",
-                "store",
-            )
-            if k in kwargs
-        }
-        parts.setdefault("responder", ScriptedResponder())
-        parts.setdefault("limiter", RateLimiter(0))  # tests opt in to rate limits
+    The parts `create_app` takes (`app`, `responder`, `actions`, `authenticator`, …) go to it;
+    the rest are settings (`Settings.from_env`). `build=` makes the app from the settings
+    instead (an example's `build_app`, with its options bound). `lifespan=False` returns the
+    app not started, for a test that starts it itself (`RunningLifespan`). Every app answers
+    through the frame check (tests/frames.py); started apps stop after the test.
+    """
+    started: list[RunningLifespan] = []
+
+    async def factory(
+        *,
+        build: Callable[[Settings], Starlette] | None = None,
+        lifespan: bool = True,
+        **kwargs: Any,
+    ) -> Starlette:
+        parts = {k: kwargs.pop(k) for k in APP_PARTS if k in kwargs}
         kwargs.setdefault("database_url", db_url)
         kwargs.setdefault("data_dir", tmp_path / "data")
         # The in-process clients' host name; without auth the bridge answers only hosts it knows.
         kwargs.setdefault("allowed_hosts", ("bridge.test", "t"))
         settings = Settings.from_env(**kwargs)
-        app = create_app(settings, **parts)
+        if build is not None:
+            if parts:
+                raise TypeError(f"make_app(build=…) builds its own parts, not {sorted(parts)}")
+            app = build(settings)
+        else:
+            parts.setdefault("responder", ScriptedResponder())
+            parts.setdefault("limiter", RateLimiter(0))  # tests opt in to rate limits
+            app = create_app(settings, **parts)
         app.add_middleware(FrameCheck, path=settings.path)  # outermost: sees the bytes sent
-        running = RunningLifespan(app)
-        await running.start()
-        started.append(running)
+        if lifespan:
+            running = RunningLifespan(app)
+            await running.start()
+            started.append(running)
         return app
 
     yield factory
@@ -195,35 +225,49 @@ async def make_app(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..., A
 
 
 @pytest.fixture
-async def app(make_app: Callable[..., Any]) -> Starlette:
+async def app(make_app: MakeApp) -> Starlette:
     """The bridge with the scripted responder, on the test's database."""
     built: Starlette = await make_app()
     return built
 
 
 @pytest.fixture
-def client(app: Starlette, connect: Callable[..., httpx.AsyncClient]) -> httpx.AsyncClient:
+def client(app: Starlette, connect: Connect) -> httpx.AsyncClient:
     """An HTTP client bound to `app` in process (ASGITransport buffers whole bodies)."""
     return connect(app)
 
 
+def asgi_client(
+    app: ASGIApp,
+    *,
+    headers: dict[str, str] | None = None,
+    base_url: str = "http://bridge.test",
+    client: tuple[str, int] = ("127.0.0.1", 123),
+) -> httpx.AsyncClient:
+    """An in-process client of `app` (no network); the `connect` fixture's, for a script
+    that runs outside pytest. The caller closes it."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, client=client), base_url=base_url, headers=headers
+    )
+
+
 @pytest.fixture
-async def connect() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """`connect(app, headers=…, client=(host, port))`: an in-process client of `app`, closed
-    after the test. ASGITransport buffers whole bodies, so a stream under test must end; the
-    client address is loopback unless given (the no-auth mode serves only loopback)."""
+async def connect() -> AsyncIterator[Connect]:
+    """`connect(app, headers=…, base_url=…, client=(host, port))`: an in-process client of
+    `app` (the bridge or any ASGI app), closed after the test. ASGITransport buffers whole
+    bodies, so a stream under test must end; the Host is `bridge.test` (an allowed host of
+    `make_app`'s apps) unless `base_url` says otherwise; the client address is loopback unless
+    given (the no-auth mode serves only loopback)."""
     opened: list[httpx.AsyncClient] = []
 
     def open_client(
-        app: Starlette,
+        app: ASGIApp,
         headers: dict[str, str] | None = None,
         client: tuple[str, int] = ("127.0.0.1", 123),
+        *,
+        base_url: str = "http://bridge.test",
     ) -> httpx.AsyncClient:
-        http = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=client),
-            base_url="http://bridge.test",
-            headers=headers,
-        )
+        http = asgi_client(app, headers=headers, base_url=base_url, client=client)
         opened.append(http)
         return http
 

@@ -1,4 +1,6 @@
-"""A real uvicorn server on a free 127.0.0.1 port, in the test's own event loop.
+"""A real uvicorn server on a free 127.0.0.1 port: in the test's own event loop (`serve`), in
+a thread of its own for synchronous clients such as the CLI and the browser (`running`), or
+`chatkit-bridge serve` in a process of its own (`bridge_process`).
 
 For what the in-process ASGITransport cannot show: streaming as it happens, a client that goes
 away mid-stream, many concurrent connections, a server another component reaches over HTTP.
@@ -11,13 +13,22 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any, Literal
 
 import httpx
 import uvicorn
 from starlette.types import ASGIApp
+
+from bridge.app import create_app
+from bridge.auth import LocalAuthenticator
+from bridge.settings import Settings
+
+from .fakes import ScriptedResponder
 
 
 @asynccontextmanager
@@ -43,6 +54,42 @@ async def serve(app: ASGIApp) -> AsyncIterator[str]:
         server.should_exit = True
         await asyncio.wait_for(task, 15)
         sock.close()
+
+
+@contextmanager
+def running(app: ASGIApp, *, lifespan: Literal["auto", "on", "off"] = "on") -> Iterator[str]:
+    """Serve `app` until the block ends; yields its base URL (`http://127.0.0.1:<port>`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app, lifespan=lifespan, log_level="warning", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def bridge_app(tmp_path: Path, **parts: Any) -> Any:
+    """The bridge on a fresh SQLite file, with the scripted responder unless told otherwise."""
+    parts.setdefault("responder", ScriptedResponder())
+    parts.setdefault("authenticator", LocalAuthenticator())
+    settings = Settings.from_env(
+        database_url=f"sqlite:///{tmp_path}/bridge.db", data_dir=tmp_path / "data"
+    )
+    return create_app(settings, **parts)
 
 
 def free_port() -> int:

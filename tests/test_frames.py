@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -41,10 +41,18 @@ def _app(content_type: bytes, chunks: list[bytes]) -> Any:
     return app
 
 
-async def _post(app: Any, op: str) -> httpx.Response:
-    transport = httpx.ASGITransport(app=FrameCheck(app, dump=False))
-    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+Post = Callable[..., Awaitable[httpx.Response]]
+
+
+@pytest.fixture
+def post_to(connect: Callable[..., httpx.AsyncClient]) -> Post:
+    """`await post_to(app, op)`: POST a ChatKit op to `app` wrapped in the frame check."""
+
+    async def post(app: Any, op: str) -> httpx.Response:
+        client = connect(FrameCheck(app, dump=False))
         return await client.post("/chatkit", json={"type": op, "params": {}})
+
+    return post
 
 
 def _frame(event: dict[str, Any]) -> bytes:
@@ -76,25 +84,27 @@ OPTIONS = {"type": "stream_options", "stream_options": {"allow_cancel": True}}
     ],
 )
 async def test_an_off_protocol_event_is_caught(
-    own_failures: list[str], event: dict[str, Any], problem: str
+    own_failures: list[str], post_to: Post, event: dict[str, Any], problem: str
 ) -> None:
     events_before = FRAMES.events
     # The bad frame split across two body chunks: frames are reassembled before checking.
     raw = _frame(OPTIONS) + _frame(event)
-    response = await _post(_app(b"text/event-stream", [raw[:30], raw[30:]]), "threads.create")
+    response = await post_to(_app(b"text/event-stream", [raw[:30], raw[30:]]), "threads.create")
     assert response.content == raw  # passed through untouched
     assert FRAMES.events == events_before + 2
     assert len(FRAMES.failures) >= 1 and problem in FRAMES.failures[-1]
 
 
-async def test_a_thread_without_required_keys_is_caught(own_failures: list[str]) -> None:
+async def test_a_thread_without_required_keys_is_caught(
+    own_failures: list[str], post_to: Post
+) -> None:
     thread = {"id": "thr_1", "created_at": "2026-01-01T00:00:00Z", "status": {"type": "active"}}
-    await _post(_app(b"application/json", [json.dumps(thread).encode()]), "threads.get_by_id")
+    await post_to(_app(b"application/json", [json.dumps(thread).encode()]), "threads.get_by_id")
     assert "does not give back" in FRAMES.failures[-1]  # `metadata` and `items` are missing
 
 
-async def test_a_valid_answer_passes(own_failures: list[str]) -> None:
+async def test_a_valid_answer_passes(own_failures: list[str], post_to: Post) -> None:
     before = len(FRAMES.failures)
-    await _post(_app(b"text/event-stream", [_frame(OPTIONS)]), "threads.create")
-    await _post(_app(b"application/json", [b"{}"]), "items.feedback")
+    await post_to(_app(b"text/event-stream", [_frame(OPTIONS)]), "threads.create")
+    await post_to(_app(b"application/json", [b"{}"]), "items.feedback")
     assert len(FRAMES.failures) == before

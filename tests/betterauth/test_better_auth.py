@@ -22,11 +22,9 @@ import httpx
 import jwt
 import pytest
 
-from bridge.app import create_app
 from bridge.auth import AuthSettings, JWTAuthenticator
-from bridge.settings import Settings
 
-from ..conftest import RunningLifespan
+from ..conftest import MakeApp
 from ..live import serve
 from ..node import installed, node
 
@@ -93,9 +91,10 @@ def sign_in(auth_url: str, name: str) -> str:
 
 @asynccontextmanager
 async def bridge(
-    tmp_path: Path, auth_url: str, authenticator: JWTAuthenticator | None = None
+    make_app: MakeApp, auth_url: str, authenticator: JWTAuthenticator | None = None
 ) -> AsyncIterator[str]:
-    """The bridge configured as the README says (AUTH_JWKS_URL, issuer and audience)."""
+    """The bridge configured as the README says (AUTH_JWKS_URL, issuer and audience), serving
+    the todo app as `chatkit-bridge serve` does, on uvicorn on loopback."""
     auth_settings = AuthSettings.from_env(
         {
             "AUTH_JWKS_URL": f"{auth_url}/api/auth/jwks",
@@ -103,17 +102,11 @@ async def bridge(
             "AUTH_AUDIENCE": auth_url,
         }
     )
-    settings = Settings.from_env(
-        database_url=f"sqlite:///{tmp_path}/bridge.db", data_dir=tmp_path / "data", offline=True
+    app = await make_app(
+        auth_settings=auth_settings, authenticator=authenticator, responder=None, offline=True
     )
-    app = create_app(settings, auth_settings=auth_settings, authenticator=authenticator)
-    lifespan = RunningLifespan(app)
-    await lifespan.start()
-    try:
-        async with serve(app) as base:
-            yield base
-    finally:
-        await lifespan.stop()
+    async with serve(app) as base:
+        yield base
 
 
 async def chatkit(base: str, token: str | None, op: str, **params: object) -> httpx.Response:
@@ -143,11 +136,11 @@ def user_input(text: str) -> dict[str, object]:
 
 
 async def test_users_signed_in_with_better_auth_see_only_their_threads(
-    auth_url: str, tmp_path: Path
+    auth_url: str, make_app: MakeApp
 ) -> None:
     alice, bob = sign_in(auth_url, "alice"), sign_in(auth_url, "bob")
     assert jwt.get_unverified_header(alice)["alg"] == "EdDSA"
-    async with bridge(tmp_path, auth_url) as base:
+    async with bridge(make_app, auth_url) as base:
         thread = created_thread(
             await chatkit(base, alice, "threads.create", input=user_input("add buy milk"))
         )
@@ -166,7 +159,7 @@ async def test_users_signed_in_with_better_auth_see_only_their_threads(
 
 
 async def test_the_bridge_follows_a_key_rotation_without_a_restart(
-    project: Path, tmp_path: Path
+    project: Path, make_app: MakeApp
 ) -> None:
     # Better Auth mints a new key every 2 s (`jwks.rotationInterval`); the bridge refetches
     # the JWKS when a token names a key it does not know, at most once per `refetch_seconds`
@@ -176,7 +169,7 @@ async def test_the_bridge_follows_a_key_rotation_without_a_restart(
         authenticator = JWTAuthenticator(
             AuthSettings.from_env({"AUTH_JWKS_URL": f"{url}/api/auth/jwks"}), refetch_seconds=1
         )
-        async with bridge(tmp_path, url, authenticator) as base:
+        async with bridge(make_app, url, authenticator) as base:
             assert (await chatkit(base, before, "threads.list")).status_code == 200
             await asyncio.sleep(2.5)
             after = sign_in(url, "carol")

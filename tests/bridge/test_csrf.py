@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 from bridge.auth import LocalAuthenticator
 from bridge.todo.todo_app import TodoApp
 
+from ..conftest import Connect
 from .support import MCP_HEADERS, MCP_INIT
 
 JSON = {"content-type": "application/json", "chatkit-frame-instance-id": "f"}
@@ -31,8 +32,7 @@ async def _local_app(make_app: Any, **settings: Any) -> Starlette:
     return app
 
 
-def _client(app: Starlette, host: str = "127.0.0.1:8000") -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{host}")
+LOOPBACK = "http://127.0.0.1:8000"  # the Host a local browser sends to `make run`
 
 
 async def _thread(http: httpx.AsyncClient) -> str:
@@ -57,10 +57,10 @@ def _input(text: str) -> dict[str, Any]:
     ],
 )
 async def test_csrf_chatkit_refuses_a_non_json_body(
-    make_app: Any, content_type: str | None
+    make_app: Any, connect: Connect, content_type: str | None
 ) -> None:
     app = await _local_app(make_app)
-    async with _client(app) as http:
+    async with connect(app, base_url=LOOPBACK) as http:
         thread_id = await _thread(http)
         body = json.dumps({"type": "threads.delete", "params": {"thread_id": thread_id}})
         headers = {"content-type": content_type} if content_type else {}
@@ -75,9 +75,9 @@ async def test_csrf_chatkit_refuses_a_non_json_body(
         assert still.status_code == 200, still.text
 
 
-async def test_csrf_api_tasks_refuses_a_text_plain_form(make_app: Any) -> None:
+async def test_csrf_api_tasks_refuses_a_text_plain_form(make_app: Any, connect: Connect) -> None:
     app = await _local_app(make_app)
-    async with _client(app) as http:
+    async with connect(app, base_url=LOOPBACK) as http:
         response = await http.post(
             "/api/tasks", content=b'{"title": "from evil"}', headers={"content-type": "text/plain"}
         )
@@ -94,10 +94,10 @@ async def test_csrf_api_tasks_refuses_a_text_plain_form(make_app: Any) -> None:
     ],
 )
 async def test_csrf_foreign_origin_is_refused_without_auth(
-    make_app: Any, path: str, method: str, body: Any
+    make_app: Any, connect: Connect, path: str, method: str, body: Any
 ) -> None:
     app = await _local_app(make_app, cors_origins=("https://app.example.com",))
-    async with _client(app) as http:
+    async with connect(app, base_url=LOOPBACK) as http:
         evil = await http.request(
             method, path, json=body, headers={**JSON, "origin": "https://evil.example"}
         )
@@ -118,9 +118,11 @@ async def test_csrf_foreign_origin_is_refused_without_auth(
 @pytest.mark.parametrize(
     "host", ["evil.example", "evil.example:8000", "127.0.0.1.evil.example"], ids=str
 )
-async def test_csrf_dns_rebinding_host_is_refused_without_auth(make_app: Any, host: str) -> None:
+async def test_csrf_dns_rebinding_host_is_refused_without_auth(
+    make_app: Any, connect: Connect, host: str
+) -> None:
     app = await _local_app(make_app)
-    async with _client(app, host) as http:
+    async with connect(app, base_url=f"http://{host}") as http:
         for path in ("/api/tasks", "/chatkit/console"):
             response = await http.get(path)
             assert response.status_code == 403, (path, response.text)
@@ -132,9 +134,11 @@ async def test_csrf_dns_rebinding_host_is_refused_without_auth(make_app: Any, ho
 @pytest.mark.parametrize(
     "host", ["localhost:8000", "127.0.0.1", "[::1]:9", "chat.example.com"], ids=str
 )
-async def test_csrf_loopback_and_public_hosts_are_served(make_app: Any, host: str) -> None:
+async def test_csrf_loopback_and_public_hosts_are_served(
+    make_app: Any, connect: Connect, host: str
+) -> None:
     app = await _local_app(make_app, public_url="https://chat.example.com")
-    async with _client(app, host) as http:
+    async with connect(app, base_url=f"http://{host}") as http:
         assert (await http.get("/api/tasks")).status_code == 200
         mcp = await http.post("/mcp", json=MCP_INIT, headers=MCP_HEADERS)
         assert mcp.status_code == 200, mcp.text

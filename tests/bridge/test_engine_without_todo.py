@@ -31,9 +31,8 @@ class BlockTodo(importlib.abc.MetaPathFinder):
 
 sys.meta_path.insert(0, BlockTodo())
 
-import httpx
-
 from bridge import AgentResponder, Settings, Turn, create_app, stream_text
+from tests.conftest import RunningLifespan, asgi_client  # the suite's helpers, blocked alike
 
 
 class Echo:
@@ -51,22 +50,20 @@ async def main() -> dict:
     responder = Echo() if sys.argv[3] == "echo" else AgentResponder(settings)
     app = create_app(settings, responder=responder)
     out = {}
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-            body = {
-                "type": "threads.create",
-                "params": {"input": {"content": [{"type": "input_text", "text": "hello"}],
-                                     "attachments": [], "inference_options": {}}},
-            }
-            answer = await http.post("/chatkit", json=body)
-            out["status"] = answer.status_code
-            out["events"] = [
-                json.loads(line[len("data: "):])
-                for line in answer.text.splitlines() if line.startswith("data: ")
-            ]
-            out["tasks_route"] = (await http.get("/api/tasks")).status_code
-            out["mcp_route"] = (await http.post("/mcp", json={})).status_code
+    async with RunningLifespan(app), asgi_client(app, base_url="http://127.0.0.1") as http:
+        body = {
+            "type": "threads.create",
+            "params": {"input": {"content": [{"type": "input_text", "text": "hello"}],
+                                 "attachments": [], "inference_options": {}}},
+        }
+        answer = await http.post("/chatkit", json=body)
+        out["status"] = answer.status_code
+        out["events"] = [
+            json.loads(line[len("data: "):])
+            for line in answer.text.splitlines() if line.startswith("data: ")
+        ]
+        out["tasks_route"] = (await http.get("/api/tasks")).status_code
+        out["mcp_route"] = (await http.post("/mcp", json={})).status_code
     out["todo_modules"] = sorted(m for m in sys.modules if m.startswith("bridge.todo"))
     return out
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, MutableMapping
 from typing import Any
 
-import httpx
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,6 +14,8 @@ from starlette.routing import Route
 from bridge.errors import BridgeError, PayloadTooLarge, RateLimited
 from bridge.limits import RateLimiter, read_body
 from bridge.shared_store import MemoryStore
+
+from ..conftest import Connect
 
 
 class Clock:
@@ -158,21 +159,17 @@ APP = Starlette(
 )
 
 
-def client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=APP), base_url="http://bridge")
-
-
 @pytest.mark.parametrize("size", [0, 1, LIMIT])
-async def test_body_within_limit(size: int) -> None:
-    async with client() as http:
+async def test_body_within_limit(connect: Connect, size: int) -> None:
+    async with connect(APP) as http:
         response = await http.post("/echo", content=b"x" * size)
 
     assert response.status_code == 200
     assert response.json() == {"size": size, "head": "x" * min(size, 5)}
 
 
-async def test_declared_length_over_limit_is_413() -> None:
-    async with client() as http:
+async def test_declared_length_over_limit_is_413(connect: Connect) -> None:
+    async with connect(APP) as http:
         response = await http.post("/echo", content=b"x" * (LIMIT + 1))
 
     assert response.status_code == 413
@@ -184,12 +181,12 @@ async def test_declared_length_over_limit_is_413() -> None:
     }
 
 
-async def test_chunked_body_over_limit_is_413() -> None:
+async def test_chunked_body_over_limit_is_413(connect: Connect) -> None:
     async def chunks() -> AsyncIterator[bytes]:
         for _ in range(5):
             yield b"y" * 30
 
-    async with client() as http:
+    async with connect(APP) as http:
         response = await http.post("/echo", content=chunks())
 
     assert "content-length" not in response.request.headers

@@ -40,7 +40,7 @@ from schemas import (
     utcnow,
 )
 
-from ..conftest import RunningLifespan
+from ..conftest import MakeApp, RunningLifespan
 from ..wire import stream, user_input
 
 SECRET = "s" * 40
@@ -164,10 +164,9 @@ async def test_the_apps_routes_are_behind_the_bridges_auth_and_errors(
     assert failed.json() == {"error": {"code": "invalid_params", "message": "asked to fail"}}
 
 
-async def test_the_apps_lifespan_runs_inside_the_bridges(tmp_path: Path) -> None:
+async def test_the_apps_lifespan_runs_inside_the_bridges(make_app: MakeApp) -> None:
     plugged = CounterApp()
-    settings = Settings.from_env(database_url=f"sqlite:///{tmp_path}/b.db", data_dir=tmp_path)
-    app = create_app(settings, app=plugged)
+    app = await make_app(app=plugged, responder=None, lifespan=False)
     running = RunningLifespan(app)
     await running.start()
     assert plugged.lifecycle == ["start"]
@@ -185,7 +184,7 @@ def test_serve_app_plugs_an_app_or_serves_an_asgi_app(
 ) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/b.db")
     monkeypatch.setenv("BRIDGE_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv(APP_ENV, "tests.cli.echo_app:make")
+    monkeypatch.setenv(APP_ENV, "tests.bridge.cli.echo_app:make")
     served = serve_app()
     assert type(served.state.services.app).__name__ == "EchoApp"
     assert not any(getattr(r, "path", "") == "/api/tasks" for r in served.routes)

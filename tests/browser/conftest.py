@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from ..cli.server import bridge_app, running
 from ..fakes import ScriptedResponder
+from ..live import bridge_app, running
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

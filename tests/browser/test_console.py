@@ -30,8 +30,8 @@ from schemas import (
     utcnow,
 )
 
-from ..cli.server import bridge_app, running
 from ..fakes import ScriptedResponder, stream_text, text_step
+from ..live import bridge_app, running
 from .conftest import ARTIFACTS, Console
 
 MakeConsole = Callable[..., Console]

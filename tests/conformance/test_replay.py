@@ -25,6 +25,7 @@ import pytest
 
 from bridge.settings import Settings
 
+from ..conftest import Connect, MakeApp
 from .harness import TRANSCRIPT, FakeTranscriptionServer, LoopbackServer, ScenarioApp
 from .replay import (
     DeclarationError,
@@ -43,7 +44,7 @@ ASGI_BASE = "http://bridge.test"
 
 
 async def replay_scenario(
-    doc: dict[str, Any], make_app: Callable[..., Any]
+    doc: dict[str, Any], make_app: MakeApp, connect: Connect
 ) -> tuple[Replay, ScenarioApp, BaseException | None]:
     """Build the bridge for a scenario and replay it; a failure mid-way is returned, not raised."""
     scenario = ScenarioApp(doc["script"])
@@ -65,7 +66,7 @@ async def replay_scenario(
             client = httpx.AsyncClient(base_url=server.url, timeout=30)
             base = server.url
         else:
-            client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ASGI_BASE)
+            client = connect(app, base_url=ASGI_BASE)
             base = ASGI_BASE
         await stack.enter_async_context(client)
         replay = Replay(doc, client, base)
@@ -90,10 +91,12 @@ def _diff(expected: Any, actual: Any) -> str:
 
 
 @pytest.mark.parametrize("name", REPLAYED)
-async def test_bridge_answers_like_the_reference(name: str, make_app: Callable[..., Any]) -> None:
+async def test_bridge_answers_like_the_reference(
+    name: str, make_app: MakeApp, connect: Connect
+) -> None:
     doc = DOCS[name]
     check_declarations(doc)
-    replay, scenario, failure = await replay_scenario(doc, make_app)
+    replay, scenario, failure = await replay_scenario(doc, make_app, connect)
     problems = []
     for n, actual in enumerate(replay.responses):
         expected = settle_patterns(expected_response(doc, n), actual)
@@ -107,8 +110,10 @@ async def test_bridge_answers_like_the_reference(name: str, make_app: Callable[.
 
 
 @pytest.mark.parametrize("name", REPLAYED)
-async def test_bridge_sends_only_schema_fields(name: str, make_app: Callable[..., Any]) -> None:
-    replay, _, failure = await replay_scenario(DOCS[name], make_app)
+async def test_bridge_sends_only_schema_fields(
+    name: str, make_app: MakeApp, connect: Connect
+) -> None:
+    replay, _, failure = await replay_scenario(DOCS[name], make_app, connect)
     assert failure is None, failure
     assert replay.captured, "the replay captured nothing"
     for captured in replay.captured:
@@ -198,12 +203,12 @@ def test_an_undeclared_extra_event_is_a_difference() -> None:
 
 
 async def test_composer_tool_ids_are_routed_like_the_reference(
-    make_app: Callable[..., Any],
+    make_app: MakeApp, connect: Connect
 ) -> None:
     """The model calls of `composer_tools` match the reference's: the same instructions (the
     app's own id picked another agent), the same forced tool_choice, the same tools."""
     doc = DOCS["composer_tools"]
-    _, scenario, failure = await replay_scenario(doc, make_app)
+    _, scenario, failure = await replay_scenario(doc, make_app, connect)
     assert failure is None, failure
 
     def settings_of(call: dict[str, Any]) -> tuple[Any, ...]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import httpx
 import psycopg
 import pytest
 from sqlalchemy import text
@@ -46,13 +45,11 @@ def test_the_pool_is_sized_by_the_setting_and_never_overflows() -> None:
 
 @pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
 async def test_a_request_waits_a_bounded_time_for_a_connection_then_503(
-    pg_url: str, make_app: Any
+    pg_url: str, make_app: Any, connect: Any
 ) -> None:
     app = await make_app(database_url=pg_url, pool_size=1, pool_timeout=0.3)
     engine = app.state.services.store.engine
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with connect(app) as http:
         async with engine.connect() as held:  # the pool's only connection, busy
             await held.execute(text("SELECT 1"))
             busy = await http.post(

@@ -4,6 +4,7 @@ port it is told."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import httpx
@@ -13,14 +14,18 @@ from starlette.applications import Starlette
 
 from examples import custom_agent
 
+from ..conftest import Connect, MakeApp
 from ..wire import post, stream, user_input
 from .conftest import Start
 
 
 @pytest.fixture
-def start(start_example: Start) -> Start:
+def start(make_app: MakeApp, connect: Connect) -> Start:
+    """`await start(**options)` → (app, client): the example built offline, started."""
+
     async def started(**options: Any) -> tuple[Starlette, httpx.AsyncClient]:
-        return await start_example(custom_agent.build_app, **options)
+        app = await make_app(build=partial(custom_agent.build_app, **options), offline=True)
+        return app, connect(app)
 
     return started
 

@@ -4,6 +4,7 @@ citation, a client tool, a Book action writing its own table, and memory of the 
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,19 @@ from bridge.auth import LOCAL_USER
 from db.migrations import sync_url, upgrade
 from examples import trip_planner
 
+from ..conftest import Connect, MakeApp
 from ..wire import post, stream, user_input
 from .conftest import Start
 
 
 @pytest.fixture
-def start(start_example: Start) -> Start:
+def start(make_app: MakeApp, connect: Connect) -> Start:
+    """`await start(model)` → (app, client): the trip planner built offline, started."""
+
     async def started(model: Any = None) -> tuple[Starlette, httpx.AsyncClient]:
-        return await start_example(trip_planner.build_app, model=model, delay=0.0)
+        build = partial(trip_planner.build_app, model=model, delay=0.0)
+        app = await make_app(build=build, offline=True)
+        return app, connect(app)
 
     return started
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,10 +14,9 @@ from bridge.auth import AuthSettings, JWTAuthenticator
 from bridge.limits import RateLimiter
 from db import Store
 
+from ..conftest import MakeApp
 from ..fakes import ScriptedResponder
 from .support import SECRET
-
-MakeApp = Callable[..., Awaitable[Starlette]]
 
 
 @pytest.fixture

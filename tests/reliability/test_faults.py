@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -32,6 +31,7 @@ from schemas import ThreadStreamEvent
 from ..conformance.scripted_model import ScriptedModel
 from ..conftest import RunningLifespan, require_postgres
 from ..fakes import ScriptedResponder, stream_text
+from ..live import free_port
 from .conftest import MakeApp, store_of
 from .support import (
     CuttableProxy,
@@ -262,16 +262,10 @@ async def test_a_tool_that_raises(rel_make_app: MakeApp, rel_client: Any, tool: 
 # ---- the database at start ------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 async def test_unreachable_postgres_at_start_fails_start_up_clearly(tmp_path: Any) -> None:
     """Nothing listens on the port: the app must not start (a bridge that starts and then
     answers every request with 503 looks healthy to a process manager)."""
-    port = _free_port()
+    port = free_port()
     url = f"postgresql://bridge:s3cret-pw@127.0.0.1:{port}/chat"
     app = create_app(
         Settings.from_env(database_url=url, data_dir=tmp_path), responder=ScriptedResponder()

@@ -40,11 +40,13 @@ def provider() -> fp.FakeProvider:
 
 
 @pytest.fixture
-async def client(make_app: Callable[..., Any], provider: fp.FakeProvider) -> httpx.AsyncClient:
+async def app(make_app: Callable[..., Any], provider: fp.FakeProvider) -> Starlette:
+    """The todo app answered by the fake provider, with the page's location tool; the root
+    `client` fixture talks to it."""
     settings = Settings(openai_api_key="sk-test", openai_base_url="http://provider.test/v1")
     responder = make_responder(settings, client=provider.client(), client_tools=[LOCATION])
-    app = await make_app(app=TodoApp(), responder=responder)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
+    built: Starlette = await make_app(app=TodoApp(), responder=responder)
+    return built
 
 
 def _asks_for_location(provider: fp.FakeProvider) -> None:

@@ -7,19 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pytest
 from agents import Agent
 from starlette.applications import Starlette
 from starlette.types import Message, Receive, Scope, Send
 
-from bridge.agent import AgentResponder
-from bridge.app import create_app
 from bridge.auth import LOCAL_USER
 from bridge.responder import Turn
 from bridge.settings import MCPServerConfig, Settings
@@ -27,8 +21,7 @@ from bridge.todo.task_store import TaskStore
 from bridge.todo.todo_app import TodoApp
 from bridge.todo.tools import TaskContext, make_responder
 
-from ...conftest import RunningLifespan
-from ...frames import FrameCheck
+from ...conftest import Connect, MakeApp, RunningLifespan
 from ...wire import stream, user_input
 from . import fakeprovider as fp
 from .live import free_port, serve
@@ -66,23 +59,6 @@ def plain_agent(turn: Turn) -> Agent[TaskContext]:
     return Agent[TaskContext](name="Assistant", instructions="Use your tools.")
 
 
-@asynccontextmanager
-async def running(app: Starlette) -> AsyncIterator[Starlette]:
-    lifespan = RunningLifespan(app)
-    await lifespan.start()
-    try:
-        yield app
-    finally:
-        await lifespan.stop()
-
-
-def _bridge(db_url: str, tmp_path: Path, responder: AgentResponder) -> Starlette:
-    settings = Settings(database_url=db_url, data_dir=tmp_path / "bridge")
-    app = create_app(settings, responder=responder)
-    app.add_middleware(FrameCheck, path=settings.path)  # as the shared app factory does
-    return app
-
-
 def _settings(*servers: MCPServerConfig) -> Settings:
     return Settings(
         openai_api_key="sk-test",
@@ -92,7 +68,7 @@ def _settings(*servers: MCPServerConfig) -> Settings:
 
 
 async def test_agent_calls_a_tool_of_an_extra_mcp_server(
-    make_app: Callable[..., Any], db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp, connect: Connect, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     todo_server = await make_app(app=TodoApp())  # another bridge; its /mcp is the extra server
     rpc = RPCLog(todo_server)
@@ -104,8 +80,11 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
             _settings(down, todo), agent=plain_agent, client=provider.client()
         )
         with caplog.at_level(logging.WARNING, logger="bridge.agent"):
-            bridge = _bridge(db_url, tmp_path, responder)
-            async with running(bridge):
+            # Started here, inside the log capture; its own data folder beside the other's.
+            bridge = await make_app(
+                responder=responder, data_dir=tmp_path / "bridge", lifespan=False
+            )
+            async with RunningLifespan(bridge):
                 warnings = [r.getMessage() for r in caplog.records if r.name == "bridge.agent"]
                 assert len(warnings) == 1
                 assert "'down'" in warnings[0] and "skipped" in warnings[0]
@@ -113,10 +92,7 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
                 connected = list(rpc.methods)  # the handshake, before any turn
                 assert connected and not {"tools/list", "tools/call"} & set(connected)
 
-                transport = httpx.ASGITransport(app=bridge)
-                async with httpx.AsyncClient(
-                    transport=transport, base_url="http://localhost"
-                ) as http:
+                async with connect(bridge) as http:
                     for title in ("from mcp", "again"):
                         provider.replies += [
                             provider.sse(
@@ -144,17 +120,16 @@ async def test_agent_calls_a_tool_of_an_extra_mcp_server(
 
 
 async def test_bridge_starts_when_every_mcp_server_is_down(
-    db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    make_app: MakeApp, connect: Connect, caplog: pytest.LogCaptureFixture
 ) -> None:
     provider = fp.FakeProvider()
     provider.replies.append(provider.sse(fp.responses_events(fp.text(["Hi."]))))
     down = MCPServerConfig(name="nowhere", url=f"http://127.0.0.1:{free_port()}/mcp")
     responder = make_responder(_settings(down), client=provider.client())
     with caplog.at_level(logging.WARNING, logger="bridge.agent"):
-        async with running(_bridge(db_url, tmp_path, responder)) as bridge:
-            transport = httpx.ASGITransport(app=bridge)
-            async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as http:
-                events = await stream(http, "threads.create", input=user_input("hi"))
+        bridge = await make_app(responder=responder, lifespan=False)
+        async with RunningLifespan(bridge):
+            events = await stream(connect(bridge), "threads.create", input=user_input("hi"))
     assert events[-2]["item"]["content"][0]["text"] == "Hi."
     assert any("'nowhere'" in r.getMessage() for r in caplog.records)
     assert {tool["name"] for tool in provider.requests[0]["tools"]} >= {"add_task"}

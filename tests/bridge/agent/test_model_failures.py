@@ -11,7 +11,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from agents import (
     Agent,
@@ -27,6 +26,7 @@ from bridge.settings import Settings
 from bridge.todo.tools import TaskContext
 
 from ...conformance.scripted_model import ScriptedModel
+from ...conftest import Connect
 from ...wire import stream, user_input
 
 MakeApp = Callable[..., Any]
@@ -85,6 +85,7 @@ CASES = [
 
 @pytest.mark.parametrize(("script", "reason", "retry", "words"), CASES)
 async def test_a_model_failure_is_a_custom_error_with_the_cause_logged(
+    connect: Connect,
     make_app: MakeApp,
     caplog: pytest.LogCaptureFixture,
     script: list[dict[str, Any]],
@@ -103,8 +104,7 @@ async def test_a_model_failure_is_a_custom_error_with_the_cause_logged(
     model = ScriptedModel(script)
     responder = AgentResponder(Settings(offline=True), model=model, agent=agent, max_turns=3)
     app = await make_app(responder=responder)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://bridge.test") as client:
+    async with connect(app) as client:
         events = await stream(client, "threads.create", input=user_input("hello"))
 
     error = events[-1]

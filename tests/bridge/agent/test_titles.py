@@ -14,6 +14,7 @@ from bridge.agent import AgentResponder
 from bridge.agent.titles import TITLE_INSTRUCTIONS
 from bridge.settings import Settings
 
+from ...conftest import Connect
 from ...live import serve
 from ...wire import post, stream, user_input
 from ..support import EventReader
@@ -33,15 +34,13 @@ async def _app(make_app: MakeApp, provider: fp.FakeProvider) -> Any:
     return await make_app(responder=AgentResponder(_settings(), client=provider.client()))
 
 
-def _client(app: Any) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
-
-
-async def test_the_model_titles_a_new_thread_after_its_first_answer(make_app: MakeApp) -> None:
+async def test_the_model_titles_a_new_thread_after_its_first_answer(
+    connect: Connect, make_app: MakeApp
+) -> None:
     provider = fp.FakeProvider()
     provider.replies.append(provider.sse(fp.responses_events(fp.text(["Sure, ", "let's."]))))
     provider.titles.append(fp.title('"Weekly grocery plan."'))
-    async with _client(await _app(make_app, provider)) as client:
+    async with connect(await _app(make_app, provider)) as client:
         events = await stream(client, "threads.create", input=user_input(FIRST))
         thread_id = events[0]["thread"]["id"]
         assert [e["type"] for e in events[-2:]] == ["thread.item.done", "thread.updated"]
@@ -65,19 +64,23 @@ async def test_the_model_titles_a_new_thread_after_its_first_answer(make_app: Ma
         assert len(provider.title_requests) == 1
 
 
-async def test_a_failed_title_call_falls_back_to_the_first_words(make_app: MakeApp) -> None:
+async def test_a_failed_title_call_falls_back_to_the_first_words(
+    connect: Connect, make_app: MakeApp
+) -> None:
     provider = fp.FakeProvider()  # no title scripted: the call gets a 500
     provider.replies.append(provider.sse(fp.responses_events(fp.text(["Sure."]))))
-    async with _client(await _app(make_app, provider)) as client:
+    async with connect(await _app(make_app, provider)) as client:
         events = await stream(client, "threads.create", input=user_input(FIRST))
     assert len(provider.title_requests) == 1
     assert events[-1]["type"] == "thread.updated"
     assert events[-1]["thread"]["title"] == "Can you help me plan the groceries for this…"
 
 
-async def test_the_offline_model_keeps_the_first_words_title(make_app: MakeApp) -> None:
+async def test_the_offline_model_keeps_the_first_words_title(
+    connect: Connect, make_app: MakeApp
+) -> None:
     app = await make_app(responder=AgentResponder(Settings(offline=True)))
-    async with _client(app) as client:
+    async with connect(app) as client:
         events = await stream(client, "threads.create", input=user_input("add buy milk"))
     assert events[-1]["type"] == "thread.updated"
     assert events[-1]["thread"]["title"] == "add buy milk"
@@ -116,7 +119,9 @@ async def test_the_title_call_never_delays_the_answer_and_a_rename_wins(
 
 
 @pytest.mark.parametrize("model_api", ["responses", "chat_completions"])
-async def test_the_title_call_uses_the_configured_api(make_app: MakeApp, model_api: str) -> None:
+async def test_the_title_call_uses_the_configured_api(
+    connect: Connect, make_app: MakeApp, model_api: str
+) -> None:
     provider = fp.FakeProvider()
     settings = _settings().__class__(
         openai_api_key="sk-test",
@@ -129,7 +134,7 @@ async def test_the_title_call_uses_the_configured_api(make_app: MakeApp, model_a
     else:
         provider.replies.append(provider.sse(fp.chat_text(["Sure."]), done=True))
     app = await make_app(responder=AgentResponder(settings, client=provider.client()))
-    async with _client(app) as client:
+    async with connect(app) as client:
         await stream(client, "threads.create", input=user_input(FIRST))
     [asked] = provider.title_requests
     assert fp.TITLE_MARK in json.dumps(asked) and not asked.get("tools")

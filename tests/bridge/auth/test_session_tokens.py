@@ -12,7 +12,7 @@ import jwt
 
 from bridge.auth import AuthSettings, JWTAuthenticator
 
-from ..wire import user_input
+from ...wire import user_input
 
 SECRET = "u" * 40
 SESSION_SECRET = b"k" * 40

@@ -16,8 +16,8 @@ from sqlalchemy.exc import OperationalError
 
 from bridge.cli.startup import explain
 
-from ..conftest import PG_URL, require_postgres
-from .server import free_port
+from ...conftest import PG_URL, require_postgres
+from ...live import free_port
 
 
 def run_cli(

@@ -11,8 +11,8 @@ import pytest
 
 from bridge.cli import main
 
-from ..fakes import ScriptedResponder
-from .server import bridge_app, running
+from ...fakes import ScriptedResponder
+from ...live import bridge_app, running
 
 
 @dataclass

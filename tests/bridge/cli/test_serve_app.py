@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from ..wire import parse_sse, user_input
-from .server import free_port
+from ...live import free_port
+from ...wire import parse_sse, user_input
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 @pytest.mark.slow
@@ -26,7 +26,7 @@ def test_serve_app_serves_the_named_app(tmp_path: Path) -> None:
     env.update(DATABASE_URL=f"sqlite:///{tmp_path}/bridge.db", BRIDGE_DATA_DIR=str(tmp_path))
     command = [sys.executable, "-m", "bridge", "serve", "--port", str(port)]
     server = subprocess.Popen(
-        [*command, "--app", "tests.cli.echo_app:make"],
+        [*command, "--app", "tests.bridge.cli.echo_app:make"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -55,7 +55,7 @@ def test_serve_app_serves_the_named_app(tmp_path: Path) -> None:
 
 
 def test_serve_app_names_a_factory_that_is_not_there(cli: Callable[..., Any]) -> None:
-    result = cli("serve", "--app", "tests.cli.echo_app:nothing")
+    result = cli("serve", "--app", "tests.bridge.cli.echo_app:nothing")
 
     assert result.code == 2
     assert "has no callable 'nothing'" in result.err

@@ -11,7 +11,6 @@ import socket
 import time
 from typing import Any
 
-import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -38,6 +37,8 @@ from bridge.auth import (
     verify_session_token,
 )
 from bridge.errors import BridgeError, Unauthorized
+
+from ...conftest import Connect
 
 ISSUER = "https://app.example"
 AUDIENCE = "https://app.example"
@@ -109,7 +110,7 @@ async def reason(authenticator: JWTAuthenticator, token: str) -> str:
     return caught.value.message
 
 
-def make_app(authenticator: Authenticator, settings: AuthSettings) -> Starlette:
+def session_app(authenticator: Authenticator, settings: AuthSettings) -> Starlette:
     """A minimal app: the session endpoints and one protected route answering the user id."""
 
     async def whoami(request: Request) -> Response:
@@ -129,10 +130,6 @@ def make_app(authenticator: Authenticator, settings: AuthSettings) -> Starlette:
         ],
         exception_handlers={BridgeError: bridge_error},
     )
-
-
-def client(app: Starlette) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge")
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -330,10 +327,13 @@ async def test_garbage_is_a_malformed_token(auth_eddsa: tuple[Any, JWTAuthentica
     ],
 )
 async def test_missing_bearer_is_401_json(
-    auth_eddsa: tuple[Any, JWTAuthenticator], headers: dict[str, str], expected: str
+    connect: Connect,
+    auth_eddsa: tuple[Any, JWTAuthenticator],
+    headers: dict[str, str],
+    expected: str,
 ) -> None:
     _, authenticator = auth_eddsa
-    async with client(make_app(authenticator, authenticator.settings)) as http:
+    async with connect(session_app(authenticator, authenticator.settings)) as http:
         response = await http.get("/whoami", headers=headers)
 
     assert response.status_code == 401
@@ -341,9 +341,11 @@ async def test_missing_bearer_is_401_json(
     assert response.headers["www-authenticate"] == "Bearer"
 
 
-async def test_valid_bearer_reaches_the_route(auth_eddsa: tuple[Any, JWTAuthenticator]) -> None:
+async def test_valid_bearer_reaches_the_route(
+    connect: Connect, auth_eddsa: tuple[Any, JWTAuthenticator]
+) -> None:
     key, authenticator = auth_eddsa
-    async with client(make_app(authenticator, authenticator.settings)) as http:
+    async with connect(session_app(authenticator, authenticator.settings)) as http:
         response = await http.get("/whoami", headers=bearer(sign(key, "EdDSA", sub="carol")))
 
     assert response.status_code == 200
@@ -539,9 +541,11 @@ async def test_expired_session_token_is_rejected(auth_eddsa: tuple[Any, JWTAuthe
     assert await reason(authenticator, token) == "token expired"
 
 
-async def test_session_exchange_refresh_and_use(auth_eddsa: tuple[Any, JWTAuthenticator]) -> None:
+async def test_session_exchange_refresh_and_use(
+    connect: Connect, auth_eddsa: tuple[Any, JWTAuthenticator]
+) -> None:
     key, authenticator = auth_eddsa
-    async with client(make_app(authenticator, authenticator.settings)) as http:
+    async with connect(session_app(authenticator, authenticator.settings)) as http:
         created = await http.post("/chatkit/session", headers=bearer(sign(key, "EdDSA", sub="fay")))
         assert created.status_code == 200
         first = created.json()
@@ -564,9 +568,11 @@ async def test_session_exchange_refresh_and_use(auth_eddsa: tuple[Any, JWTAuthen
     assert new.claims["jti"] != old.claims["jti"]
 
 
-async def test_session_needs_a_valid_user_token(auth_eddsa: tuple[Any, JWTAuthenticator]) -> None:
+async def test_session_needs_a_valid_user_token(
+    connect: Connect, auth_eddsa: tuple[Any, JWTAuthenticator]
+) -> None:
     key, authenticator = auth_eddsa
-    async with client(make_app(authenticator, authenticator.settings)) as http:
+    async with connect(session_app(authenticator, authenticator.settings)) as http:
         expired = sign(key, "EdDSA", exp=int(time.time()) - 600)
         response = await http.post("/chatkit/session", headers=bearer(expired))
 
@@ -575,9 +581,11 @@ async def test_session_needs_a_valid_user_token(auth_eddsa: tuple[Any, JWTAuthen
     assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
 
 
-async def test_refresh_refuses_a_user_token(auth_eddsa: tuple[Any, JWTAuthenticator]) -> None:
+async def test_refresh_refuses_a_user_token(
+    connect: Connect, auth_eddsa: tuple[Any, JWTAuthenticator]
+) -> None:
     key, authenticator = auth_eddsa
-    async with client(make_app(authenticator, authenticator.settings)) as http:
+    async with connect(session_app(authenticator, authenticator.settings)) as http:
         response = await http.post("/chatkit/session/refresh", headers=bearer(sign(key, "EdDSA")))
         missing = await http.post("/chatkit/session/refresh")
 
@@ -616,12 +624,12 @@ async def test_upstream_auth_time_does_not_limit_a_new_session() -> None:
 # --- Local mode and mode selection -------------------------------------------------------------
 
 
-async def test_local_mode_is_one_user_and_can_issue_sessions() -> None:
+async def test_local_mode_is_one_user_and_can_issue_sessions(connect: Connect) -> None:
     settings = AuthSettings(session_secret=SESSION_SECRET)
     authenticator = make_authenticator(settings)
     assert isinstance(authenticator, LocalAuthenticator)
 
-    async with client(make_app(authenticator, settings)) as http:
+    async with connect(session_app(authenticator, settings)) as http:
         assert (await http.get("/whoami")).json() == {"user_id": "local"}
         assert (await http.get("/whoami", headers=bearer("whatever"))).json() == {
             "user_id": "local"

@@ -36,5 +36,5 @@ class EchoApp(App):
 
 
 def make() -> App:
-    """The factory `serve --app tests.cli.echo_app:make` calls."""
+    """The factory `serve --app tests.bridge.cli.echo_app:make` calls."""
     return EchoApp()

@@ -34,12 +34,12 @@ from schemas import (
     utcnow,
 )
 
-from ..fakes import stream_text
+from ...fakes import stream_text
+from ...live import bridge_app, free_port, running
 from .conftest import LiveBridge, Result
-from .server import bridge_app, free_port, running
 
 Cli = Callable[..., Result]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def thread_ids(out: str) -> list[str]:

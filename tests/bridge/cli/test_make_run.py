@@ -14,9 +14,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .server import free_port
+from ...live import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_make_run_passes_port_and_args() -> None:
