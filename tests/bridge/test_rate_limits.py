@@ -158,47 +158,41 @@ async def _two_workers(
 
 
 async def test_rate_limits_two_app_workers_on_one_database_share_the_limit(
-    make_app: Callable[..., Any], db_url: str
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient], db_url: str
 ) -> None:
     apps = await _two_workers(make_app, db_url, SQLStore)
-    await _assert_shared(apps)
+    await _assert_shared([connect(app) for app in apps])
 
 
 async def test_rate_limits_two_app_workers_share_the_limit_through_redis(
-    make_app: Callable[..., Any], db_url: str
+    make_app: Callable[..., Any], connect: Callable[..., httpx.AsyncClient], db_url: str
 ) -> None:
     url = require_redis()
     prefix = f"test-{secrets.token_hex(6)}:"
     apps = await _two_workers(make_app, db_url, lambda _engine: RedisStore(url, prefix=prefix))
-    await _assert_shared(apps)
+    await _assert_shared([connect(app) for app in apps])
 
 
-async def _assert_shared(apps: list[Starlette]) -> None:
-    clients = [
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://bridge.test")
-        for app in apps
-    ]
-    try:
-        statuses = []
-        for n in range(10):
-            response = await clients[n % 2].post(
-                "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
-            )
-            statuses.append(response.status_code)
-        assert statuses.count(200) == 5 and statuses.count(429) == 5, statuses
-        # Unauthenticated requests: 3 a minute per address, across both workers.
-        anonymous = []
-        for n in range(6):
-            response = await clients[n % 2].post(
-                "/chatkit",
-                json={"type": "threads.list", "params": {}},
-                headers={"authorization": "Bearer nonsense"},
-            )
-            anonymous.append(response.status_code)
-        assert anonymous == [401, 401, 401, 429, 429, 429], anonymous
-    finally:
-        for client in clients:
-            await client.aclose()
+async def _assert_shared(clients: list[httpx.AsyncClient]) -> None:
+    """Ten requests of one user and six unauthenticated ones, alternating between the two
+    workers' clients."""
+    statuses = []
+    for n in range(10):
+        response = await clients[n % 2].post(
+            "/chatkit", json={"type": "threads.list", "params": {}}, headers=as_user("ann")
+        )
+        statuses.append(response.status_code)
+    assert statuses.count(200) == 5 and statuses.count(429) == 5, statuses
+    # Unauthenticated requests: 3 a minute per address, across both workers.
+    anonymous = []
+    for n in range(6):
+        response = await clients[n % 2].post(
+            "/chatkit",
+            json={"type": "threads.list", "params": {}},
+            headers={"authorization": "Bearer nonsense"},
+        )
+        anonymous.append(response.status_code)
+    assert anonymous == [401, 401, 401, 429, 429, 429], anonymous
 
 
 @pytest.fixture
