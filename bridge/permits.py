@@ -13,16 +13,20 @@ together never admit more than the store grants, and a burst past the limit is r
 the store's Retry-After, as without batches. What batching costs, and why it is bounded:
 
 - permits one worker holds are not usable by another: a key served by several workers may be
-  refused while another worker still holds a few of its permits (at most a batch each);
-- a permit is used up to `HOLD_SECONDS` after it was counted, then it expires unused (and
-  stays counted). A permit counted before the bucket refilled and used after it is the only
-  way batching admits anything GCRA would not at that moment: over any span, admitted requests
-  are at most what GCRA grants over a span `HOLD_SECONDS` longer (at 60 a minute: 5).
+  refused while another worker still holds a few of its permits (at most a batch and a half
+  each);
+- a permit may be used after it was counted, up to `HOLD_SECONDS` later (then it expires
+  unused and stays counted). Over any span, the requests admitted are the permits taken in
+  the span (at most what GCRA grants over it) plus those held when it began: at most what
+  GCRA grants plus a batch and a half per worker (at 60 a minute: 7 per worker).
 
-A batch is what the key earns in `HOLD_SECONDS` (5 at 60 a minute, at most `BATCH_MAX`), so
-a key used at its full rate spends a batch about as fast as it expires. Under 24 a minute a
-batch would be one permit, a large share of so small a limit to leave on one worker: such a
-key is counted request by request, each request awaiting the store, as before issue 13.
+A batch is what the key earns in `BATCH_SECONDS` (5 at 60 a minute, at most `BATCH_MAX`), so a
+batch is a small share of the key's burst. Permits are held for `HOLD_SECONDS` (a minute),
+longer than a person takes to read an answer and type the next message: the requests the
+widget sends when a page opens take a batch, and the messages that follow within a minute are
+admitted from it without waiting for the store. Under 24 a minute a batch would be one
+permit, a large share of so small a limit to leave on one worker: such a key is counted
+request by request, each request awaiting the store, as before issue 13.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ from .shared_store import SharedStore
 
 log = logging.getLogger(__name__)
 
-HOLD_SECONDS = 5.0
+BATCH_SECONDS = 5.0
+HOLD_SECONDS = 60.0
 BATCH_MAX = 10
 _PRUNE_AT = 10_000
 
@@ -83,17 +88,19 @@ class PermitBatches:
         clock: Callable[[], float],
         *,
         hold: float = HOLD_SECONDS,
+        earn: float = BATCH_SECONDS,
         most: int = BATCH_MAX,
     ) -> None:
         self.store = store
         self.hold = hold
+        self.earn = earn
         self.most = most
         self._clock = clock
         self._held: dict[str, _Held] = {}
 
     def batch(self, per_minute: int) -> int:
-        """How many permits one take asks for: what the key earns in `hold` seconds."""
-        return max(1, min(self.most, per_minute, int(per_minute * self.hold / 60.0)))
+        """How many permits one take asks for: what the key earns in `earn` seconds."""
+        return max(1, min(self.most, per_minute, int(per_minute * self.earn / 60.0)))
 
     def holding(self, key: str) -> int:
         """How many unexpired permits this worker holds for `key`."""

@@ -493,6 +493,24 @@ async def test_rate_limits_concurrent_first_requests_share_one_take(
     await limiter.close()
 
 
+async def test_rate_limits_a_message_typed_after_the_page_opened_does_not_wait(
+    store_factory: Callable[[], Any],
+) -> None:
+    """The widget's requests when a page opens take a batch; the message the user types half
+    a minute later is admitted from it, with no store operation on its way."""
+    clock = Clock()
+    store = Counting(await store_factory())
+    limiter = RateLimiter(60, store=store, clock=clock)
+    for _ in range(2):  # threads.list, then threads.get_by_id of the last thread
+        await limiter.check("ann")
+    await limiter.permits.settle()
+    takes = store.takes
+    clock.now += 30.0  # reading, then typing
+    await limiter.check("ann")
+    assert store.takes == takes
+    await limiter.close()
+
+
 async def test_rate_limits_held_permits_expire(store_factory: Callable[[], Any]) -> None:
     clock = Clock()
     store = Counting(await store_factory())
