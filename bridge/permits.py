@@ -13,12 +13,12 @@ together never admit more than the store grants, and a burst past the limit is r
 the store's Retry-After, as without batches. What batching costs, and why it is bounded:
 
 - permits one worker holds are not usable by another: a key served by several workers may be
-  refused while another worker still holds a few of its permits (at most a batch and a half
-  each);
+  refused while another worker still holds a few of its permits (at most a batch each: a
+  refill asks only for what tops the held permits up to a batch);
 - a permit may be used after it was counted, up to `HOLD_SECONDS` later (then it expires
   unused and stays counted). Over any span, the requests admitted are the permits taken in
   the span (at most what GCRA grants over it) plus those held when it began: at most what
-  GCRA grants plus a batch and a half per worker (at 60 a minute: 7 per worker).
+  GCRA grants plus a batch per worker (at 60 a minute: 5 per worker).
 
 A batch is what the key earns in `BATCH_SECONDS` (5 at 60 a minute, at most `BATCH_MAX`), so a
 batch is a small share of the key's burst. Permits are held for `HOLD_SECONDS` (a minute),
