@@ -8,6 +8,7 @@ round trip on every checkout (only a connection idle for a while is pinged).
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import psycopg
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from db import Store, make_engine
 from db.session import create_schema, pool_options
-from schemas import ThreadMetadata, utcnow
+from schemas import ThreadMetadata, UserMessageItem, utcnow
 
 from ..conftest import _pg_schema_url, require_postgres
 from ..wire import user_input
@@ -112,5 +113,116 @@ async def test_a_failed_or_cancelled_hot_read_gives_back_a_transactional_connect
         assert await _autocommit_of_pooled(store) is False
         await store.create_thread("ann", ThreadMetadata(id="thr_ok", created_at=utcnow()))
         assert (await store.load_thread("ann", "thr_ok")).id == "thr_ok"
+    finally:
+        await store.close()
+
+
+async def _pooled_pid(engine: Any) -> int:
+    async with engine.connect() as conn:
+        pid: int = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        return pid
+
+
+async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -> None:
+    """Issue #13: a page read takes a connection straight from the one pool's queue (no
+    SQLAlchemy checkout), and gives it back idle and transactional."""
+    from sqlalchemy import event
+
+    from db.session import OnePool
+
+    engine = make_engine(pg_url, pool_size=2)
+    await create_schema(engine)
+    store = Store(engine)
+    checkouts: list[object] = []
+    event.listen(engine.sync_engine, "checkout", lambda *args: checkouts.append(args))
+    try:
+        pool = engine.sync_engine.pool
+        assert isinstance(pool, OnePool)
+        await store.create_thread("ann", ThreadMetadata(id="thr_hot", created_at=utcnow()))
+        item = UserMessageItem(
+            id="msg_hot",
+            thread_id="thr_hot",
+            created_at=utcnow(),
+            content=[{"type": "input_text", "text": "hi"}],  # type: ignore[list-item]
+        )
+        await store.add_item("ann", item)
+        checkouts.clear()
+        for _ in range(5):
+            page = await store.list_items("ann", "thr_hot", limit=20)
+            assert [json.loads(raw)["id"] for raw in page.data] == ["msg_hot"]
+        assert checkouts == []  # an empty page would check out for its 404 test
+        assert pool.checkedout() == 0
+        assert await _autocommit_of_pooled(store) is False
+    finally:
+        await store.close()
+
+
+async def test_a_hot_read_waits_a_bounded_time_when_every_connection_is_busy(
+    pg_url: str,
+) -> None:
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    engine = make_engine(pg_url, pool_size=1, pool_timeout=0.3)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        await store.create_thread("ann", ThreadMetadata(id="thr_wait", created_at=utcnow()))
+        async with engine.connect() as held:
+            await held.execute(text("SELECT 1"))
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(PoolTimeout):
+                await store.list_items("ann", "thr_wait", limit=20)
+            assert 0.25 < asyncio.get_running_loop().time() - started < 3
+        assert (await store.list_items("ann", "thr_wait", limit=20)).data == []
+    finally:
+        await store.close()
+
+
+async def test_hot_reads_and_writes_waiting_for_one_connection_are_all_served(
+    pg_url: str,
+) -> None:
+    """Reads and writes wait in the same queue: neither kind can starve the other."""
+    engine = make_engine(pg_url, pool_size=1, pool_timeout=10)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        await store.create_thread("ann", ThreadMetadata(id="thr_mix", created_at=utcnow()))
+        async with engine.connect() as held:
+            await held.execute(text("SELECT 1"))
+            waiting = [
+                asyncio.ensure_future(
+                    store.list_items("ann", "thr_mix", limit=20)
+                    if n % 2
+                    else store.create_thread(
+                        "ann", ThreadMetadata(id=f"thr_w{n}", created_at=utcnow())
+                    )
+                )
+                for n in range(20)
+            ]
+            await asyncio.sleep(0.2)
+            assert not any(task.done() for task in waiting)
+        await asyncio.wait_for(asyncio.gather(*waiting), 10)
+        for n in range(0, 20, 2):
+            assert (await store.load_thread("ann", f"thr_w{n}")).id == f"thr_w{n}"
+        assert engine.sync_engine.pool.checkedout() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_hot_read_on_a_connection_the_server_closed_is_retried_once(
+    pg_url: str,
+) -> None:
+    engine = make_engine(pg_url, pool_size=1)
+    await create_schema(engine)
+    store = Store(engine)
+    try:
+        await store.create_thread("ann", ThreadMetadata(id="thr_dead", created_at=utcnow()))
+        pid = await _pooled_pid(engine)
+        with psycopg.connect(pg_url.split("?")[0], autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        # Used moments ago, so not pinged: the read fails on the dead link and is retried.
+        assert (await store.list_items("ann", "thr_dead", limit=20)).data == []
+        assert await _pooled_pid(engine) != pid
+        assert await _autocommit_of_pooled(store) is False
     finally:
         await store.close()
