@@ -59,6 +59,7 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
     kwargs.setdefault("poolclass", OnePool)
     engine = create_async_engine(target, **kwargs)
     _ping_when_idle(engine)
+    _transactional_on_checkout(engine)
     return engine
 
 
@@ -154,6 +155,16 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             dbapi_conn.autocommit = False
         except Exception as exc:
             raise DisconnectionError("a pooled connection was dead") from exc
+
+
+def _transactional_on_checkout(engine: AsyncEngine) -> None:
+    """Hot reads leave pooled connections in autocommit (`StoreBase._fetch_driver`); whoever
+    checks one out through SQLAlchemy gets it transactional, as SQLAlchemy expects."""
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if dbapi_conn.autocommit:
+            dbapi_conn.autocommit = False
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:

@@ -47,29 +47,31 @@ class _OnLoop:
 
 
 async def _read(driver: psycopg.AsyncConnection[Any], sql: str, args: Any) -> list[Any]:
-    """The rows of one query in autocommit; the connection is left transactional again unless
-    it was lost or the query was cancelled (see `_reusable`)."""
+    """The rows of one query in autocommit (one round trip, no BEGIN/COMMIT).
+
+    The connection stays in autocommit when it goes back to the pool, so a stream of reads
+    never switches (each switch takes the connection's lock and a wait, ~10 µs); a checkout
+    for SQLAlchemy's users switches it back first (`session._transactional_on_checkout`).
+    """
     try:
-        await driver.set_autocommit(True)
+        if not driver.autocommit:
+            await driver.set_autocommit(True)
         cursor = await driver.execute(sql, args)
         rows: list[Any] = await cursor.fetchall()
-        await driver.set_autocommit(False)
         return rows
     except psycopg.Error as exc:
         lost = driver.closed or driver.broken
-        if not lost and driver.info.transaction_status == TransactionStatus.IDLE:
-            await driver.set_autocommit(False)  # a refused query: the link is fine
         raise DBAPIError.instance(
             sql, args, exc, psycopg.Error, connection_invalidated=lost
         ) from exc
 
 
 def _reusable(driver: psycopg.AsyncConnection[Any]) -> bool:
-    """Whether a pooled connection is as transactional users expect it: open, idle, not in
-    autocommit."""
-    if driver.closed or driver.broken or driver.autocommit:
+    """Whether a pooled connection can be used again as it is: open and idle (a query
+    cancelled midway leaves it busy)."""
+    if driver.closed or driver.broken:
         return False
-    return driver.info.transaction_status == TransactionStatus.IDLE
+    return driver.pgconn.transaction_status == TransactionStatus.IDLE
 
 
 class StoreBase:
@@ -126,9 +128,9 @@ class StoreBase:
             return await _read(driver, sql, args)
         finally:
             if not _reusable(driver):
-                # Failed or cancelled mid-query: never handed to a transaction as it is. A
-                # soft invalidation needs no await (this may run while being cancelled):
-                # the pool closes and replaces the connection on its next checkout.
+                # Lost, or cancelled mid-query (still busy). A soft invalidation needs no
+                # await (this may run while being cancelled): the pool closes and replaces
+                # the connection on its next checkout.
                 entry.invalidate(soft=True)
             pool.give_back(entry)
 
@@ -143,9 +145,7 @@ class StoreBase:
             return await _read(driver, sql, args)
         finally:
             if not _reusable(driver):
-                # Failed or cancelled mid-query: the connection may still be in autocommit or
-                # busy, so it is not given back to the transactional users; the pool opens
-                # a fresh one when needed.
+                # Lost, or cancelled mid-query: the pool opens a fresh one when needed.
                 await greenlet_spawn(pooled.invalidate)
             await greenlet_spawn(pooled.close)
 

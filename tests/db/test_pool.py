@@ -153,6 +153,13 @@ async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -
         assert checkouts == []  # an empty page would check out for its 404 test
         assert pool.checkedout() == 0
         assert await _autocommit_of_pooled(store) is False
+        # The connection the reads left in autocommit is a real transaction for a writer.
+        with pytest.raises(RuntimeError):
+            async with engine.begin() as conn:
+                await conn.execute(text("DELETE FROM items WHERE id = 'msg_hot'"))
+                raise RuntimeError("roll back")
+        page = await store.list_items("ann", "thr_hot", limit=20)
+        assert [json.loads(raw)["id"] for raw in page.data] == ["msg_hot"]
     finally:
         await store.close()
 
