@@ -83,7 +83,8 @@ class OnePool(AsyncAdaptedQueuePool):
 
     `lend` steps aside (returns None, and the caller takes SQLAlchemy's way) whenever that way
     has work to do: opening a connection the pool does not have yet, replacing an invalidated
-    or recycled one, or pinging one idle for `IDLE_PING_SECONDS`.
+    one, or pinging one idle for `IDLE_PING_SECONDS`; and always when the pool is set to
+    overflow, recycle or pre-ping, which `make_engine` never does.
     """
 
     @property
@@ -96,11 +97,11 @@ class OnePool(AsyncAdaptedQueuePool):
         Waits at most the pool's timeout when every connection is busy, then raises the
         same TimeoutError as a checkout (a 503).
         """
-        if self._pre_ping or self._recycle > -1:
-            return None
+        if self._pre_ping or self._recycle > -1 or self._max_overflow != 0:
+            return None  # options `make_engine` does not set: SQLAlchemy's way handles them
         entries = self._entries
         if entries.empty():
-            if self._overflow < self._max_overflow:
+            if self._overflow < 0:
                 return None  # the pool may open another connection: SQLAlchemy's way
             try:
                 async with asyncio.timeout(self._timeout):
