@@ -8,7 +8,9 @@ round trip on every checkout (only a connection idle for a while is pinged).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -123,6 +125,26 @@ async def _pooled_pid(engine: Any) -> int:
         return pid
 
 
+@contextlib.asynccontextmanager
+async def _ann_thread(pg_url: str, thread_id: str, **pool: Any) -> AsyncIterator[Store]:
+    """A Store on an engine of its own (`pool`: its options) holding ann's `thread_id`."""
+    store = Store(make_engine(pg_url, **pool))
+    await create_schema(store.engine)
+    try:
+        await store.create_thread("ann", ThreadMetadata(id=thread_id, created_at=utcnow()))
+        yield store
+    finally:
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def _every_connection_busy(store: Store) -> AsyncIterator[None]:
+    """Holds the only connection of a pool of one, in a transaction, until exit."""
+    async with store.engine.connect() as held:
+        await held.execute(text("SELECT 1"))
+        yield
+
+
 async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -> None:
     """Issue #13: a page read takes a connection straight from the one pool's queue (no
     SQLAlchemy checkout), and gives it back idle and transactional."""
@@ -130,15 +152,10 @@ async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -
 
     from db.session import OnePool
 
-    engine = make_engine(pg_url, pool_size=2)
-    await create_schema(engine)
-    store = Store(engine)
-    checkouts: list[object] = []
-    event.listen(engine.sync_engine, "checkout", lambda *args: checkouts.append(args))
-    try:
+    async with _ann_thread(pg_url, "thr_hot", pool_size=2) as store:
+        engine = store.engine
         pool = engine.sync_engine.pool
         assert isinstance(pool, OnePool)
-        await store.create_thread("ann", ThreadMetadata(id="thr_hot", created_at=utcnow()))
         item = UserMessageItem(
             id="msg_hot",
             thread_id="thr_hot",
@@ -146,7 +163,8 @@ async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -
             content=[{"type": "input_text", "text": "hi"}],  # type: ignore[list-item]
         )
         await store.add_item("ann", item)
-        checkouts.clear()
+        checkouts: list[object] = []
+        event.listen(engine.sync_engine, "checkout", lambda *args: checkouts.append(args))
         for _ in range(5):
             page = await store.list_items("ann", "thr_hot", limit=20)
             assert [json.loads(raw)["id"] for raw in page.data] == ["msg_hot"]
@@ -160,8 +178,6 @@ async def test_a_hot_read_is_lent_a_connection_without_a_checkout(pg_url: str) -
                 raise RuntimeError("roll back")
         page = await store.list_items("ann", "thr_hot", limit=20)
         assert [json.loads(raw)["id"] for raw in page.data] == ["msg_hot"]
-    finally:
-        await store.close()
 
 
 async def test_a_hot_read_waits_a_bounded_time_when_every_connection_is_busy(
@@ -169,33 +185,21 @@ async def test_a_hot_read_waits_a_bounded_time_when_every_connection_is_busy(
 ) -> None:
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    engine = make_engine(pg_url, pool_size=1, pool_timeout=0.3)
-    await create_schema(engine)
-    store = Store(engine)
-    try:
-        await store.create_thread("ann", ThreadMetadata(id="thr_wait", created_at=utcnow()))
-        async with engine.connect() as held:
-            await held.execute(text("SELECT 1"))
+    async with _ann_thread(pg_url, "thr_wait", pool_size=1, pool_timeout=0.3) as store:
+        async with _every_connection_busy(store):
             started = asyncio.get_running_loop().time()
             with pytest.raises(PoolTimeout):
                 await store.list_items("ann", "thr_wait", limit=20)
             assert 0.25 < asyncio.get_running_loop().time() - started < 3
         assert (await store.list_items("ann", "thr_wait", limit=20)).data == []
-    finally:
-        await store.close()
 
 
 async def test_hot_reads_and_writes_waiting_for_one_connection_are_all_served(
     pg_url: str,
 ) -> None:
     """Reads and writes wait in the same queue: neither kind can starve the other."""
-    engine = make_engine(pg_url, pool_size=1, pool_timeout=10)
-    await create_schema(engine)
-    store = Store(engine)
-    try:
-        await store.create_thread("ann", ThreadMetadata(id="thr_mix", created_at=utcnow()))
-        async with engine.connect() as held:
-            await held.execute(text("SELECT 1"))
+    async with _ann_thread(pg_url, "thr_mix", pool_size=1, pool_timeout=10) as store:
+        async with _every_connection_busy(store):
             waiting = [
                 asyncio.ensure_future(
                     store.list_items("ann", "thr_mix", limit=20)
@@ -211,25 +215,17 @@ async def test_hot_reads_and_writes_waiting_for_one_connection_are_all_served(
         await asyncio.wait_for(asyncio.gather(*waiting), 10)
         for n in range(0, 20, 2):
             assert (await store.load_thread("ann", f"thr_w{n}")).id == f"thr_w{n}"
-        assert engine.sync_engine.pool.checkedout() == 0
-    finally:
-        await store.close()
+        assert store.engine.sync_engine.pool.checkedout() == 0
 
 
 async def test_a_hot_read_on_a_connection_the_server_closed_is_retried_once(
     pg_url: str,
 ) -> None:
-    engine = make_engine(pg_url, pool_size=1)
-    await create_schema(engine)
-    store = Store(engine)
-    try:
-        await store.create_thread("ann", ThreadMetadata(id="thr_dead", created_at=utcnow()))
-        pid = await _pooled_pid(engine)
+    async with _ann_thread(pg_url, "thr_dead", pool_size=1) as store:
+        pid = await _pooled_pid(store.engine)
         with psycopg.connect(pg_url.split("?")[0], autocommit=True) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
         # Used moments ago, so not pinged: the read fails on the dead link and is retried.
         assert (await store.list_items("ann", "thr_dead", limit=20)).data == []
-        assert await _pooled_pid(engine) != pid
+        assert await _pooled_pid(store.engine) != pid
         assert await _autocommit_of_pooled(store) is False
-    finally:
-        await store.close()
