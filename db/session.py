@@ -87,6 +87,10 @@ class OnePool(AsyncAdaptedQueuePool):
     overflow, recycle or pre-ping, which `make_engine` never does.
     """
 
+    # Log as SQLAlchemy's own pools do (under `sqlalchemy`, quiet below WARNING), not as
+    # `db.session.OnePool`, whose INFO lines would reach the bridge's log.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.OnePool"
+
     @property
     def _entries(self) -> asyncio.Queue[ConnectionPoolEntry]:
         return cast("asyncio.Queue[ConnectionPoolEntry]", self._pool._queue)  # type: ignore[attr-defined]
