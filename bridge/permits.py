@@ -21,10 +21,10 @@ the store's Retry-After, as without batches. What batching costs, and why it is 
   GCRA grants plus a batch per worker (at 60 a minute: 5 per worker).
 
 A batch is what the key earns in `BATCH_SECONDS` (5 at 60 a minute, at most `BATCH_MAX`), so a
-batch is a small share of the key's burst. Permits are held for `HOLD_SECONDS` (a minute),
+batch is a small share of the key's burst. Permits are held for `HOLD_SECONDS` (five minutes),
 longer than a person takes to read an answer and type the next message: the requests the
-widget sends when a page opens take a batch, and the messages that follow within a minute are
-admitted from it without waiting for the store. Under 24 a minute a batch would be one
+widget sends when a page opens take a batch, and the messages that follow within five minutes
+are admitted from it without waiting for the store. Under 24 a minute a batch would be one
 permit, a large share of so small a limit to leave on one worker: such a key is counted
 request by request, each request awaiting the store, as before issue 13.
 """
@@ -42,7 +42,7 @@ from .shared_store import SharedStore
 log = logging.getLogger(__name__)
 
 BATCH_SECONDS = 5.0
-HOLD_SECONDS = 60.0
+HOLD_SECONDS = 300.0
 BATCH_MAX = 10
 _PRUNE_AT = 10_000
 
