@@ -22,6 +22,10 @@ install: $(STAMP) ## Create .venv and install the bridge with its dev tools
 run: $(STAMP) ## Set up, then serve on $(HOST):$(PORT) (SQLite + offline model); ARGS="--reload" adds serve flags
 	$(BIN)/python -m bridge serve --host $(HOST) --port $(PORT) $(ARGS)
 
+# Four pytest-xdist workers on two cores: most tests wait on PostgreSQL, subprocesses or a
+# browser rather than compute. PYTEST_ARGS="-n 0" runs them in one process.
+PYTEST_ARGS ?= -n 4
+
 test: $(STAMP) ## Set up, then run every test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

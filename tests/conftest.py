@@ -107,6 +107,22 @@ def frames_valid() -> Iterator[None]:
         pytest.fail("answers that do not validate against schemas/:\n" + "\n".join(failed[:5]))
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """In a pytest-xdist worker: hand this worker's frame counts to the controller."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["frames"] = [FRAMES.events, FRAMES.bodies, FRAMES.failures]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """In the pytest-xdist controller: add up what each worker validated."""
+    events, bodies, failures = getattr(node, "workeroutput", {}).get("frames", [0, 0, []])
+    FRAMES.events += events
+    FRAMES.bodies += bodies
+    FRAMES.failures.extend(failures)
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """The session's count of validated frames (tests/frames.py)."""
     terminalreporter.write_line(
