@@ -174,9 +174,9 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 def _round_trip_table(rt: dict[str, Any]) -> list[str]:
     out = [
         "",
-        f"PostgreSQL round trips per phase ((proxied - direct) / {rt['rtt_ms']:.0f} ms RTT, "
-        f"median of {rt['rounds']} interleaved rounds of {rt['samples']} turns each; "
-        f"rate limiter {rt.get('limiter', 'off')}):",
+        f"PostgreSQL round trips per phase ((proxied - direct) / the RTT the proxy added, "
+        f"{_rtt(rt)}; median of {rt['rounds']} interleaved rounds of {rt['samples']} turns "
+        f"each; rate limiter {rt.get('limiter', 'off')}):",
         "",
     ]
     rows = []
@@ -189,11 +189,19 @@ def _round_trip_table(rt: dict[str, Any]) -> list[str]:
                         op + label,
                         phase.replace("_", " "),
                         _num(s["round_trips"], 1),
+                        _num(s.get("round_trips_nominal", s["round_trips"]), 1),
                         _num(s["direct_ms"], 2),
                         _num(s["proxied_ms"], 2),
                     ]
                 )
-    return out + _table(["op", "phase", "round trips", "direct p50 ms", "proxied p50 ms"], rows)
+    header = ["op", "phase", "round trips", f"by nominal {rt['rtt_ms']:.0f} ms"]
+    return out + _table([*header, "direct p50 ms", "proxied p50 ms"], rows)
+
+
+def _rtt(rt: dict[str, Any]) -> str:
+    if "measured_rtt_ms" not in rt:  # results written before the RTT was measured
+        return f"{rt['rtt_ms']:.0f} ms"
+    return f"measured {rt['measured_rtt_ms']:.1f} ms for a nominal {rt['rtt_ms']:.0f} ms"
 
 
 def render(doc: dict[str, Any]) -> str:
