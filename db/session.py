@@ -22,6 +22,8 @@ POOL_SIZE = 10
 statement of a streaming turn shares them; a turn holds one only while a statement runs."""
 POOL_TIMEOUT = 10.0
 """Seconds a request waits for a free connection (`DATABASE_POOL_TIMEOUT`), then 503."""
+SQLITE_WRITE_TIMEOUT = 30.0
+"""Seconds a write waits for a SQLite file's one writing connection, then 503."""
 IDLE_PING_SECONDS = 10.0
 """A pooled connection idle longer than this is pinged before use (see `_ping_when_idle`)."""
 
@@ -46,6 +48,16 @@ def make_engine(url: str = DEFAULT_URL, **kwargs: Any) -> AsyncEngine:
     if target.get_backend_name() == "sqlite":
         if target.database and target.database != ":memory:":
             Path(target.database).parent.mkdir(parents=True, exist_ok=True)
+            # One connection writes. SQLite lets one writer in at a time anyway; with several
+            # connections, the others wait on the file's lock in SQLite's busy handler, which
+            # polls with sleeps and gives up after busy_timeout: under a hundred concurrent
+            # turns some did ("database is locked", a 503). One connection makes them wait in
+            # the pool's queue instead, in order, for up to SQLITE_WRITE_TIMEOUT. Reads do not
+            # wait for it: they run on the loop's own connection (`sqlite_reader`). Other
+            # processes on the same file still meet the busy timeout.
+            kwargs.setdefault("pool_size", 1)
+            kwargs.setdefault("max_overflow", 0)
+            kwargs.setdefault("pool_timeout", SQLITE_WRITE_TIMEOUT)
         engine = create_async_engine(target, **kwargs)
         _tune_sqlite(engine)
         return engine
