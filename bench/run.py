@@ -438,34 +438,23 @@ def run_postgres(plan: Plan, *, pg_url: str | None, keep: bool = False) -> dict[
             metrics["throughput"] = {
                 "items.list": measure_throughput(plan, servers, ops=("items.list",))["items.list"]
             }
-        metrics["round_trips"] = measure_round_trips(
-            url,
-            work,
-            logs,
-            rounds=plan.rt_rounds,
-            samples=plan.rt_samples,
-            rtt_ms=plan.rtt_ms,
-            level=plan.log_level,
-        )
+        metrics["round_trips"] = _round_trips(plan, url, work, logs)
     finally:
         drop()
         if keep:
             _log(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    return {
-        "version": 1,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m bench --only postgres",
-        "quick": False,
-        "seconds": round(time.perf_counter() - started, 1),
-        "machine": _machine(),
-        "plan": asdict(plan),
-        "offline_model": offline_model_status() is None,
-        "databases": ["postgres"],
-        "notes": notes,
-        "metrics": metrics,
-    }
+    return _document(
+        "python -m bench --only postgres",
+        plan,
+        quick=False,
+        started=started,
+        offline=offline_model_status() is None,
+        databases=["postgres"],
+        notes=notes,
+        metrics=metrics,
+    )
 
 
 def offline_model_status() -> str | None:
@@ -496,15 +485,7 @@ def run(plan: Plan, *, quick: bool, pg_url: str | None, keep: bool = False) -> d
             metrics["ttfe"] = measure_ttfe(plan, bridges)
             metrics["deltas"] = measure_deltas(plan, sqlite, work)
             if "postgres" in dbs:
-                metrics["round_trips"] = measure_round_trips(
-                    dbs["postgres"],
-                    work,
-                    logs,
-                    rounds=plan.rt_rounds,
-                    samples=plan.rt_samples,
-                    rtt_ms=plan.rtt_ms,
-                    level=plan.log_level,
-                )
+                metrics["round_trips"] = _round_trips(plan, dbs["postgres"], work, logs)
                 _log("round trips on PostgreSQL done")
         metrics["streams"] = measure_streams(plan, work, logs)
     finally:
@@ -512,16 +493,53 @@ def run(plan: Plan, *, quick: bool, pg_url: str | None, keep: bool = False) -> d
             _log(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+    return _document(
+        "make bench" + (" BENCH_ARGS=--quick" if quick else ""),
+        plan,
+        quick=quick,
+        started=started,
+        offline=offline is None,
+        databases=sorted(metrics["ttfe"]),
+        notes=notes,
+        metrics=metrics,
+    )
+
+
+def _round_trips(plan: Plan, url: str, work: Path, logs: Path) -> dict[str, Any]:
+    """`measure_round_trips` with the plan's rounds, samples, RTT and log level."""
+    return measure_round_trips(
+        url,
+        work,
+        logs,
+        rounds=plan.rt_rounds,
+        samples=plan.rt_samples,
+        rtt_ms=plan.rtt_ms,
+        level=plan.log_level,
+    )
+
+
+def _document(
+    command: str,
+    plan: Plan,
+    *,
+    quick: bool,
+    started: float,
+    offline: bool,
+    databases: list[str],
+    notes: list[str],
+    metrics: dict[str, Any],
+) -> dict[str, Any]:
+    """The results as the JSON document `report` prints."""
     return {
         "version": 1,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "make bench" + (" BENCH_ARGS=--quick" if quick else ""),
+        "command": command,
         "quick": quick,
         "seconds": round(time.perf_counter() - started, 1),
         "machine": _machine(),
         "plan": asdict(plan),
-        "offline_model": offline is None,
-        "databases": sorted(metrics["ttfe"]),
+        "offline_model": offline,
+        "databases": databases,
         "notes": notes,
         "metrics": metrics,
     }

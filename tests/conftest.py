@@ -13,6 +13,7 @@ import asyncio
 import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +138,19 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/bridge.db"
         return
+    async with _pg_schema() as url:
+        yield url
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A PostgreSQL schema of its own, for tests that only make sense on PostgreSQL."""
+    async with _pg_schema() as url:
+        yield url
+
+
+@asynccontextmanager
+async def _pg_schema() -> AsyncIterator[str]:
     require_postgres()
     url, drop = await _pg_schema_url()
     try:

@@ -21,20 +21,9 @@ from db import Store, make_engine
 from db.session import create_schema, pool_options
 from schemas import ThreadMetadata, UserMessageItem, utcnow
 
-from ..conftest import _pg_schema_url, require_postgres
 from ..wire import user_input
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def pg_url() -> Any:
-    require_postgres()
-    url, drop = await _pg_schema_url()
-    try:
-        yield url
-    finally:
-        await drop()
 
 
 def test_the_pool_is_sized_by_the_setting_and_never_overflows() -> None:

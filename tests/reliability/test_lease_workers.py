@@ -31,22 +31,11 @@ from sqlalchemy.engine import make_url
 
 from bench.procs import Server
 
-from ..conftest import _pg_schema_url, require_postgres
 from .support import parse_sse
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 HEADERS = {"x-bench-user": "ann"}
-
-
-@pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
-    require_postgres()
-    url, drop = await _pg_schema_url()
-    try:
-        yield url
-    finally:
-        await drop()
 
 
 @asynccontextmanager
